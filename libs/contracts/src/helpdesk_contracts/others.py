@@ -1,0 +1,55 @@
+"""Payloads of the events produced by routing and sla that other services consume."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from helpdesk_contracts.envelope import Payload
+from helpdesk_contracts.enums import SlaMetric
+
+
+class RoutingAssignmentDecided(Payload):
+    ticket_id: uuid.UUID
+    agent_id: str
+    group_id: str | None = None
+    ticket_version: int
+    strategy: str | None = None
+
+
+class RoutingTicketQueued(Payload):
+    ticket_id: uuid.UUID
+    ticket_version: int
+    reason: str
+
+
+class SlaClockEvent(Payload):
+    ticket_id: uuid.UUID
+    metric: SlaMetric
+    due_at: datetime | None = None
+    at: datetime
+    business_seconds_used: float
+    policy_id: uuid.UUID | None = None
+    policy_version: int | None = None
+    ticket_version: int | None = None
+
+
+class SlaWarning(SlaClockEvent):
+    pass
+
+
+class SlaBreached(SlaClockEvent):
+    pass
+
+
+class SlaMet(SlaClockEvent):
+    pass
+
+
+class SlaEscalationRequested(Payload):
+    ticket_id: uuid.UUID
+    level: int
+    metric: SlaMetric
+    breached_at: datetime | None = None
+    policy_id: uuid.UUID | None = None
+    policy_version: int | None = None

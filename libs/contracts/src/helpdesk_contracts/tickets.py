@@ -1,0 +1,92 @@
+"""Payloads of the `ticket.*` events produced by the tickets service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import Field
+
+from helpdesk_contracts.envelope import Payload
+from helpdesk_contracts.enums import (
+    CompensationType,
+    EscalationReason,
+    Priority,
+    Role,
+    SlaMetric,
+    TicketStatus,
+    Visibility,
+)
+
+
+class TicketSnapshot(Payload):
+    """The ticket state a consumer needs, so it never calls back over HTTP."""
+
+    ticket_id: uuid.UUID
+    number: int
+    customer_id: str
+    subject: str
+    status: TicketStatus
+    priority: Priority
+    category_id: uuid.UUID | None = None
+    tags: list[str] = Field(default_factory=list)
+    assignee_id: str | None = None
+    escalation_level: int = 1
+    order_id: str | None = None
+    product_id: str | None = None
+    created_at: datetime
+    ticket_version: int
+
+
+class TicketEvent(Payload):
+    ticket: TicketSnapshot
+    actor_id: str | None = None
+    actor_role: Role | None = None
+
+
+class TicketCreated(TicketEvent):
+    channel: str = "api"
+
+
+class TicketUpdated(TicketEvent):
+    changed: list[str]
+
+
+class TicketStatusChanged(TicketEvent):
+    from_status: TicketStatus
+    to_status: TicketStatus
+
+
+class TicketAssigned(TicketEvent):
+    previous_assignee_id: str | None = None
+    assignee_id: str | None = None
+    source: str = "manual"
+
+
+class TicketMessageAdded(TicketEvent):
+    """An internal note carries `visibility: internal` and never its body (DESIGN §4)."""
+
+    message_id: uuid.UUID
+    visibility: Visibility
+    author_id: str
+    author_role: Role
+    body: str | None = None
+    attachment_ids: list[uuid.UUID] = Field(default_factory=list)
+    first_response: bool = False
+
+
+class TicketEscalated(TicketEvent):
+    from_level: int
+    level: int
+    reason: EscalationReason
+    metric: SlaMetric | None = None
+
+
+class TicketCompensationIssued(TicketEvent):
+    compensation_id: uuid.UUID
+    type: CompensationType
+    amount: Decimal
+    currency: str
+    order_id: str | None = None
+    reason: str

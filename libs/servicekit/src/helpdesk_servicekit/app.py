@@ -1,0 +1,246 @@
+"""The app factory: a service's main.py only wires its routers, consumers and timers into this."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from faststream.rabbit import RabbitBroker
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from helpdesk_servicekit import metrics
+from helpdesk_servicekit.auth import JwtVerifier
+from helpdesk_servicekit.broker import AmqpPublisher, Topology
+from helpdesk_servicekit.consumers import EventConsumers
+from helpdesk_servicekit.db import make_engine, make_session_factory, migrate
+from helpdesk_servicekit.errors import install_problem_handlers
+from helpdesk_servicekit.outbox import OutboxRelay
+from helpdesk_servicekit.settings import Role, ServiceSettings, SettingsError, load_settings
+from helpdesk_servicekit.telemetry import configure_logging, configure_tracing
+
+log = logging.getLogger(__name__)
+
+BackgroundTask = Callable[["Runtime", asyncio.Event], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    """What a running service holds: its settings, database, broker and background tasks."""
+
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    topology: Topology
+    publisher: AmqpPublisher
+    broker: RabbitBroker | None = None
+    broker_started: bool = False
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    relay: OutboxRelay | None = None
+
+
+@dataclass
+class ServiceSpec:
+    """Everything that makes one service different from another."""
+
+    settings: ServiceSettings
+    migrations_dir: Path
+    routers: Sequence[APIRouter] = ()
+    consumers: EventConsumers | None = None
+    background: Sequence[BackgroundTask] = ()
+    title: str = ""
+    description: str = ""
+
+
+def _plain_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def _start_broker(runtime: Runtime, consumers: EventConsumers) -> None:
+    """Connect the consumers, retrying while the broker is away; the API keeps serving meanwhile."""
+    settings, delay = runtime.settings, 0.5
+    while not runtime.stop.is_set():
+        broker = RabbitBroker(settings.amqp_url, logger=None, graceful_timeout=10)
+        consumers.attach(broker, runtime.topology, runtime.sessions, settings.amqp_prefetch)
+        try:
+            await runtime.publisher.declare_consumer_topology(consumers.service, list(consumers.handlers))
+            await broker.start()
+        except Exception as exc:
+            log.warning("consumers not started, retrying in %.1fs: %s", delay, exc)
+            with contextlib.suppress(Exception):
+                await broker.stop()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(runtime.stop.wait(), delay)
+            delay = min(delay * 2, 15.0)
+            continue
+        runtime.broker, runtime.broker_started = broker, True
+        return
+
+
+def create_app(spec: ServiceSpec) -> FastAPI:
+    """A FastAPI app whose lifespan migrates, connects and runs the service's background work."""
+    settings = spec.settings
+    service = type(settings).service_name
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_tracing(service)
+        dsn = settings.service_dsn
+        await migrate(dsn, spec.migrations_dir)
+        engine = make_engine(dsn, settings.db_pool_size)
+        topology = Topology(settings.amqp_namespace, settings.amqp_delivery_limit)
+        runtime = Runtime(
+            settings=settings,
+            engine=engine,
+            sessions=make_session_factory(engine),
+            topology=topology,
+            publisher=AmqpPublisher(settings.amqp_url, topology),
+        )
+        app.state.runtime = runtime
+        app.state.sessions = runtime.sessions
+        if settings.role in (Role.WORKER, Role.ALL):
+            runtime.relay = OutboxRelay(
+                engine,
+                runtime.publisher,
+                listen_dsn=_plain_dsn(dsn),
+                poll_seconds=settings.outbox_poll_seconds,
+                batch_size=settings.outbox_batch_size,
+            )
+            runtime.tasks.append(asyncio.create_task(runtime.relay.run(runtime.stop), name="outbox-relay"))
+            if spec.consumers and spec.consumers.handlers:
+                runtime.tasks.append(asyncio.create_task(_start_broker(runtime, spec.consumers), name="consumers"))
+            for task in spec.background:
+                runtime.tasks.append(asyncio.create_task(task(runtime, runtime.stop), name=task.__name__))
+        log.info("%s started (role=%s)", service, settings.role)
+        try:
+            yield
+        finally:
+            runtime.stop.set()
+            if runtime.broker is not None:
+                with contextlib.suppress(Exception):
+                    await runtime.broker.stop()
+            for task in runtime.tasks:
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=10)
+            await runtime.publisher.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title=spec.title or f"helpdesk-{service}",
+        description=spec.description,
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.jwt = JwtVerifier(settings)
+    install_problem_handlers(app)
+    app.add_middleware(HttpMetricsMiddleware)
+    app.include_router(ops_router(spec))
+    if settings.role in (Role.API, Role.ALL):
+        for router in spec.routers:
+            app.include_router(router)
+    if not getattr(settings, "tracing_disabled", False):
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    return app
+
+
+def ops_router(spec: ServiceSpec) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        checks: dict[str, str] = {}
+        try:
+            async with runtime.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), 2)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unavailable: {type(exc).__name__}"
+        try:
+            await asyncio.wait_for(runtime.publisher.ensure_connected(), 3)
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"unavailable: {type(exc).__name__}"
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+
+    @router.get("/metrics")
+    async def prometheus() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/asyncapi.json")
+    async def asyncapi(request: Request) -> JSONResponse:
+        from faststream.specification import AsyncAPI
+
+        runtime: Runtime = request.app.state.runtime
+        broker = runtime.broker or RabbitBroker(spec.settings.amqp_url, logger=None)
+        if runtime.broker is None and spec.consumers:
+            spec.consumers.attach(broker, runtime.topology, runtime.sessions, spec.settings.amqp_prefetch)
+        document = AsyncAPI(broker, title=f"helpdesk-{type(spec.settings).service_name}", version="1.0.0")
+        return JSONResponse(document.to_specification().to_jsonable())
+
+    return router
+
+
+class HttpMetricsMiddleware:
+    """Counts requests and latency per route template (a pure ASGI middleware: cheap on the hot path)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [500]
+
+        async def send_wrapper(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            metrics.HTTP_REQUESTS.labels(scope["method"], template, str(status[0])).inc()
+            metrics.HTTP_LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
+
+
+def run(build: Callable[[ServiceSettings], FastAPI], settings_cls: type[ServiceSettings]) -> None:
+    """The console entry point: `helpdesk-<service> [--role api|worker|all]`."""
+    import sys
+
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog=f"helpdesk-{settings_cls.service_name}")
+    parser.add_argument("--role", choices=[r.value for r in Role], default=None)
+    args = parser.parse_args()
+    try:
+        overrides = {"role": args.role} if args.role else {}
+        settings = load_settings(settings_cls, **overrides)
+    except SettingsError as exc:
+        print(exc.line, file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(settings.log_level, settings.log_json)
+    uvicorn.run(build(settings), host=settings.host, port=settings.http_port, log_config=None, access_log=False)

@@ -1,0 +1,95 @@
+"""Bearer JWT → Principal, and FastAPI dependencies for roles (DESIGN §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from helpdesk_contracts import Role
+from helpdesk_servicekit.errors import Forbidden, Unauthorized
+from helpdesk_servicekit.settings import Environment, ServiceSettings
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    merchant_id: str
+    role: Role
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.AGENT, Role.MANAGER)
+
+
+class JwtVerifier:
+    """Verifies tokens with the key material the settings allow: HS256 only in dev."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.issuer = settings.jwt_issuer
+        self.audience = settings.jwt_audience
+        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+        self._public_key = settings.jwt_public_key
+        self._asymmetric = list(settings.jwt_algorithms)
+        self._secret = settings.jwt_secret if settings.env is not Environment.PROD else None
+
+    def _key_and_algorithms(self, token: str) -> tuple[Any, list[str]]:
+        header = jwt.get_unverified_header(token)
+        alg = header.get("alg")
+        if alg == "HS256" and self._secret:
+            return self._secret, ["HS256"]
+        if alg in self._asymmetric:
+            if self._jwks is not None:
+                return self._jwks.get_signing_key_from_jwt(token).key, self._asymmetric
+            if self._public_key:
+                return self._public_key, self._asymmetric
+        raise jwt.InvalidAlgorithmError(f"algorithm {alg!r} not accepted")
+
+    def verify(self, token: str) -> Principal:
+        try:
+            key, algorithms = self._key_and_algorithms(token)
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "sub"], "verify_aud": self.audience is not None},
+            )
+            return Principal(user_id=str(claims["sub"]), merchant_id=str(claims["merchant_id"]), role=Role(claims["role"]))
+        except (jwt.PyJWTError, KeyError, ValueError) as exc:
+            raise Unauthorized(f"invalid bearer token: {exc}") from None
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("a bearer token is required")
+    verifier: JwtVerifier = request.app.state.jwt
+    return verifier.verify(credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets only `roles` through (403 otherwise)."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"this action needs role {' or '.join(r.value for r in roles)}")
+        return principal
+
+    return check
+
+
+StaffPrincipal = Annotated[Principal, Depends(require_roles(Role.AGENT, Role.MANAGER))]
+ManagerPrincipal = Annotated[Principal, Depends(require_roles(Role.MANAGER))]

@@ -1,0 +1,93 @@
+"""Async engine and sessions over asyncpg; database creation and Alembic migrations on start."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger(__name__)
+
+# One constant lock id for "migrating this database": replicas starting together migrate once.
+MIGRATION_LOCK_ID = 7_201_001
+
+
+def service_database_url(server_or_db_url: str, database: str) -> str:
+    """The asyncpg URL for `database`: a URL naming a database keeps it, a server URL gets `database`."""
+    url = make_url(server_or_db_url)
+    if not url.database:
+        url = url.set(database=database)
+    return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def _plain_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def ensure_database(url: str) -> None:
+    """Create the database named in `url` when it does not exist yet (safe when replicas race)."""
+    target = make_url(url)
+    admin = _plain_dsn(target.set(database="postgres").render_as_string(hide_password=False))
+    conn = await asyncpg.connect(admin)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", target.database)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{target.database}"')
+                log.info("created database %s", target.database)
+            except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+                pass
+    finally:
+        await conn.close()
+
+
+def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+    )
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One use case, one transaction: rolls back unless the use case commits."""
+    async with factory() as session:
+        try:
+            yield session
+        finally:
+            if session.in_transaction():
+                await session.rollback()
+
+
+def _upgrade(url: str, migrations_dir: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+
+
+async def migrate(url: str, migrations_dir: Path) -> None:
+    """Create the database if needed and upgrade it to head under an advisory lock."""
+    await ensure_database(url)
+    conn = await asyncpg.connect(_plain_dsn(url))
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
+        try:
+            await asyncio.to_thread(_upgrade, url, migrations_dir)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+    finally:
+        await conn.close()

@@ -1,0 +1,62 @@
+"""What every service's Alembic env.py runs: online migrations over the async engine."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def run_migrations(target_metadata: MetaData) -> None:
+    """Body of a service's env.py: offline SQL or online upgrade with the configured URL."""
+    from alembic import context
+
+    url = context.config.get_main_option("sqlalchemy.url")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def do_run(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run_async() -> None:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run)
+        await engine.dispose()
+
+    asyncio.run(run_async())
+
+
+def create_kit_tables(bind: Connection) -> None:
+    """Create the outbox and processed_events tables inside a service's first migration."""
+    from helpdesk_servicekit.inbox import ProcessedEvent
+    from helpdesk_servicekit.outbox import OutboxMessage
+
+    from helpdesk_servicekit.idempotency import IdempotencyRecord
+
+    for model in (OutboxMessage, ProcessedEvent, IdempotencyRecord):
+        model.__table__.create(bind=bind, checkfirst=True)  # type: ignore[attr-defined]
+
+
+def execute_script(script: str) -> None:
+    """Run a multi-statement SQL script statement by statement (asyncpg prepares one at a time)."""
+    from alembic import op
+
+    for statement in (s.strip() for s in script.split(";\n")):
+        if statement.strip().rstrip(";"):
+            op.execute(statement.rstrip(";"))

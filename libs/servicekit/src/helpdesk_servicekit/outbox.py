@@ -1,0 +1,224 @@
+"""Transactional outbox: events are rows written in the use case's transaction, published by a relay.
+
+The relay shares work between replicas by partition: every row gets a partition from its ordering key
+(the ticket id, say); a relay takes a partition with a transaction-scoped advisory lock, claims its
+oldest unsent rows with FOR UPDATE SKIP LOCKED, publishes them one by one with publisher confirms and
+stops at the first failure, so events of one key leave in the order they were written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+import zlib
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from opentelemetry import propagate
+from sqlalchemy import BigInteger, Column, DateTime, Index, SmallInteger, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import Field, SQLModel
+
+from helpdesk_contracts import Envelope
+from helpdesk_servicekit import metrics
+from helpdesk_servicekit.broker import AmqpPublisher, PublishFailed
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "helpdesk_outbox"
+PARTITIONS = 16
+# Advisory lock ids PARTITION_LOCK_BASE..+PARTITIONS-1 mean "a relay is draining this partition".
+PARTITION_LOCK_BASE = 7_301_000
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An event waiting to be published (a short-lived queue, purged after publishing)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_unsent", "partition", "id", postgresql_where=text("published_at IS NULL")),
+        Index("ix_outbox_published_at", "published_at", postgresql_where=text("published_at IS NOT NULL")),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    event_id: uuid.UUID = Field(unique=True)
+    merchant_id: str = Field(sa_column=Column(Text, nullable=False))
+    event_type: str = Field(sa_column=Column(Text, nullable=False))
+    partition: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    envelope: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    headers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    created_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )
+    published_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+def partition_of(key: str) -> int:
+    return zlib.crc32(key.encode()) % PARTITIONS
+
+
+def trace_headers() -> dict[str, str]:
+    """The current W3C trace context, stored with the row so the relay can carry it on."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+async def add(session: AsyncSession, envelope: Envelope, ordering_key: str | None = None) -> None:
+    """Stage `envelope` for publishing in the caller's transaction; the relay is woken at commit."""
+    headers = trace_headers()
+    if envelope.correlation_id:
+        headers["x-correlation-id"] = envelope.correlation_id
+    session.add(
+        OutboxMessage(
+            event_id=envelope.event_id,
+            merchant_id=envelope.merchant_id,
+            event_type=envelope.event_type,
+            partition=partition_of(ordering_key or str(envelope.event_id)),
+            envelope=envelope.model_dump(mode="json"),
+            headers=headers,
+        )
+    )
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+class OutboxRelay:
+    """Publishes unsent outbox rows; woken by LISTEN/NOTIFY, polling as a fallback."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        publisher: AmqpPublisher,
+        *,
+        listen_dsn: str,
+        poll_seconds: float = 1.0,
+        batch_size: int = 200,
+        max_backoff: float = 30.0,
+        retention_seconds: int = 7 * 24 * 3600,
+    ) -> None:
+        self.engine = engine
+        self.listen_dsn = listen_dsn
+        self.publisher = publisher
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.max_backoff = max_backoff
+        self.retention_seconds = retention_seconds
+        self._wake = asyncio.Event()
+        self._listener: Any = None
+
+    async def drain_once(self) -> int:
+        """Publish what can be published now; returns how many rows were sent."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT DISTINCT partition FROM outbox WHERE published_at IS NULL")
+            )
+            partitions = [r[0] for r in rows]
+        random.shuffle(partitions)
+        sent = 0
+        for partition in partitions:
+            sent += await self._drain_partition(partition)
+        return sent
+
+    async def _drain_partition(self, partition: int) -> int:
+        async with self.engine.begin() as conn:
+            locked = await conn.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:lock)"), {"lock": PARTITION_LOCK_BASE + partition}
+            )
+            if not locked:
+                return 0
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT id, event_id, event_type, envelope, headers FROM outbox"
+                        " WHERE published_at IS NULL AND partition = :p ORDER BY id LIMIT :n"
+                        " FOR UPDATE SKIP LOCKED"
+                    ),
+                    {"p": partition, "n": self.batch_size},
+                )
+            ).all()
+            published: list[int] = []
+            failure: str | None = None
+            for row in rows:
+                try:
+                    await self.publisher.publish_envelope(row.envelope, headers=row.headers)
+                except PublishFailed as exc:
+                    failure = str(exc)
+                    break
+                published.append(row.id)
+            if published:
+                await conn.execute(
+                    text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)"), {"ids": published}
+                )
+                metrics.OUTBOX_PUBLISHED.inc(len(published))
+            if failure is not None:
+                failed_id = rows[len(published)].id
+                await conn.execute(
+                    text("UPDATE outbox SET attempts = attempts + 1, last_error = :e WHERE id = :id"),
+                    {"e": failure[:2000], "id": failed_id},
+                )
+                metrics.OUTBOX_FAILURES.inc()
+                raise PublishFailed(failure)
+            return len(published)
+
+    async def purge(self) -> int:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                text(
+                    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at IS NOT NULL"
+                    " AND published_at < now() - make_interval(secs => :s) LIMIT 10000)"
+                ),
+                {"s": self.retention_seconds},
+            )
+            return result.rowcount or 0
+
+    async def _listen(self) -> None:
+        """Hold a LISTEN connection; losing it only means falling back to polling until it returns."""
+        try:
+            conn = await asyncpg.connect(self.listen_dsn)
+            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+            self._listener = conn
+        except Exception as exc:  # the database may be down; polling covers us
+            log.warning("outbox LISTEN unavailable: %s", exc)
+            self._listener = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Loop until `stop` is set: drain, then sleep until notified or the poll interval passes."""
+        backoff = 0.0
+        purge_every, since_purge = 600.0, 0.0
+        while not stop.is_set():
+            if self._listener is None or self._listener.is_closed():
+                await self._listen()
+            self._wake.clear()
+            try:
+                while await self.drain_once() >= self.batch_size and not stop.is_set():
+                    pass
+                backoff = 0.0
+                since_purge += self.poll_seconds
+                if since_purge >= purge_every:
+                    since_purge = 0.0
+                    await self.purge()
+            except Exception as exc:  # broker or database down: back off, keep every row
+                backoff = min(self.max_backoff, max(0.2, backoff * 2))
+                log.warning("outbox relay paused %.1fs: %s", backoff, exc)
+                await _sleep_or_stop(stop, backoff)
+                continue
+            waiter = asyncio.create_task(self._wake.wait())
+            stopper = asyncio.create_task(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+        if self._listener is not None and not self._listener.is_closed():
+            await self._listener.close()
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

@@ -1,0 +1,129 @@
+"""Environment-driven settings shared by every service (DESIGN §8)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from typing import ClassVar, Self, TypeVar
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_MARKERS = ("dev", "change-me", "changeme", "secret")
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+class Role(StrEnum):
+    API = "api"
+    WORKER = "worker"
+    ALL = "all"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service reads; subclasses set `service_name` and add their own fields."""
+
+    model_config = SettingsConfigDict(env_prefix="HELPDESK_", extra="ignore")
+
+    service_name: ClassVar[str] = "service"
+    default_port: ClassVar[int] = 8100
+
+    env: Environment = Environment.PROD
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/"
+    service_database_url: str | None = Field(default=None, description="HELPDESK_<SERVICE>_DATABASE_URL")
+    port: int = Field(default=0, ge=0, le=65535, description="HELPDESK_<SERVICE>_PORT")
+    host: str = "0.0.0.0"
+    role: Role = Role.ALL
+
+    # Prefix for every exchange and queue name, so test runs on a shared broker never collide.
+    amqp_namespace: str = ""
+    amqp_prefetch: int = Field(default=32, ge=1, le=10_000)
+    amqp_delivery_limit: int = Field(default=8, ge=1, le=1_000)
+
+    jwt_secret: str | None = None
+    jwt_public_key: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_algorithms: list[str] = ["RS256", "ES256"]
+
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
+    db_pool_size: int = Field(default=10, ge=1)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _key_material_fits_environment(self) -> Self:
+        if self.env is Environment.PROD:
+            if self.jwt_secret:
+                raise ValueError("HELPDESK_JWT_SECRET (HS256) is for dev only; prod needs a public key or JWKS")
+            if not (self.jwt_public_key or self.jwt_jwks_url):
+                raise ValueError("prod needs HELPDESK_JWT_PUBLIC_KEY or HELPDESK_JWT_JWKS_URL")
+            if not (self.jwt_issuer and self.jwt_audience):
+                raise ValueError("prod needs HELPDESK_JWT_ISSUER and HELPDESK_JWT_AUDIENCE")
+            if "guest:guest@" in self.amqp_url:
+                raise ValueError("prod refuses the dev RabbitMQ credentials guest:guest")
+        else:
+            if not self.jwt_secret and not (self.jwt_public_key or self.jwt_jwks_url):
+                raise ValueError("dev needs HELPDESK_JWT_SECRET (run `make token` once to create one)")
+            self.jwt_audience = self.jwt_audience or "helpdesk"
+        if self.jwt_secret is not None and len(self.jwt_secret) < 32:
+            raise ValueError("HELPDESK_JWT_SECRET must be at least 32 characters")
+        return self
+
+    @property
+    def database_name(self) -> str:
+        return f"helpdesk_{self.service_name}"
+
+    @property
+    def service_dsn(self) -> str:
+        """The asyncpg SQLAlchemy URL of this service's own database."""
+        from helpdesk_servicekit.db import service_database_url
+
+        return service_database_url(self.service_database_url or self.database_url, self.database_name)
+
+    @property
+    def http_port(self) -> int:
+        return self.port or self.default_port
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def load_settings(cls: type[S], **overrides: object) -> S:
+    """Read settings from the environment; on a bad or missing setting exit with one clear line."""
+    prefix = f"HELPDESK_{cls.service_name.upper()}_"
+    scoped = {
+        "service_database_url": os.environ.get(f"{prefix}DATABASE_URL"),
+        "port": os.environ.get(f"{prefix}PORT"),
+    }
+    try:
+        return cls(**{k: v for k, v in scoped.items() if v is not None}, **overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(cls.service_name, exc) from None
+
+
+class SettingsError(SystemExit):
+    """A misconfiguration, rendered as one line on stderr by `exit_on_bad_settings`."""
+
+    def __init__(self, service: str, exc: ValidationError) -> None:
+        parts = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            name = f"HELPDESK_{loc.upper()}" if loc else ""
+            msg = err["msg"].removeprefix("Value error, ")
+            parts.append(f"{name}: {msg}" if name else msg)
+        self.line = f"{service}: invalid configuration: " + "; ".join(parts)
+        super().__init__(2)
+
+
+def exit_on_bad_settings(error: SettingsError) -> None:
+    print(error.line, file=sys.stderr)
+    raise SystemExit(2)

@@ -1,0 +1,154 @@
+"""pytest plugin: a real broker and a real PostgreSQL server for each test session.
+
+From HELPDESK_TEST_AMQP_URL / HELPDESK_TEST_DATABASE_URL when set, else from testcontainers. Each run
+uses its own database names and an exchange/queue namespace, and removes them when it ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+
+TEST_JWT_SECRET = "test-only-secret-not-for-production-0123456789"
+
+
+def _container(kind: str) -> Any:
+    try:
+        if kind == "rabbitmq":
+            from testcontainers.rabbitmq import RabbitMqContainer  # type: ignore[import-not-found]
+
+            return RabbitMqContainer("rabbitmq:3.13-management")
+        from testcontainers.postgres import PostgresContainer  # type: ignore[import-not-found]
+
+        return PostgresContainer("postgres:16", driver=None)
+    except ImportError:
+        module = "rabbitmq" if kind == "rabbitmq" else "postgres"
+        mod = __import__(f"testcontainers.community.{module}", fromlist=["*"])
+        return getattr(mod, "RabbitMqContainer" if kind == "rabbitmq" else "PostgresContainer")()
+
+
+@pytest.fixture(scope="session")
+def test_run_id() -> str:
+    return secrets.token_hex(4)
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    if url := os.environ.get("HELPDESK_TEST_AMQP_URL"):
+        yield url
+        return
+    container = _container("rabbitmq")
+    with container:
+        host, port = container.get_container_host_ip(), container.get_exposed_port(5672)
+        yield f"amqp://guest:guest@{host}:{port}/"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """A plain postgresql:// URL of a server where the run may create and drop databases."""
+    if url := os.environ.get("HELPDESK_TEST_DATABASE_URL"):
+        yield url
+        return
+    container = _container("postgres")
+    with container:
+        yield container.get_connection_url().replace("postgresql+psycopg2://", "postgresql://")
+
+
+@pytest.fixture(scope="session")
+def amqp_namespace(test_run_id: str, amqp_url: str) -> Iterator[str]:
+    namespace = f"t{test_run_id}."
+    yield namespace
+    import asyncio
+
+    asyncio.run(_delete_declared(amqp_url, namespace))
+
+
+async def _delete_declared(url: str, namespace: str) -> None:
+    import aio_pika
+
+    from helpdesk_servicekit.broker import DECLARED_EXCHANGES, DECLARED_QUEUES
+
+    connection = await aio_pika.connect(url)
+    async with connection:
+        for name in [q for q in DECLARED_QUEUES if q.startswith(namespace)]:
+            channel = await connection.channel()
+            with contextlib.suppress(Exception):
+                await channel.queue_delete(name)
+        for name in [e for e in DECLARED_EXCHANGES if e.startswith(namespace)]:
+            channel = await connection.channel()
+            with contextlib.suppress(Exception):
+                await channel.exchange_delete(name)
+
+
+@pytest.fixture(scope="session")
+def database_factory(pg_admin_url: str, test_run_id: str) -> Iterator[Callable[[str], Awaitable[str]]]:
+    """`await database_factory("tickets")` → the asyncpg URL of a fresh, empty database."""
+    import asyncio
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    created: list[str] = []
+    counter = itertools.count()
+
+    async def create(label: str) -> str:
+        name = f"t_{test_run_id}_{label}_{next(counter)}"
+        conn = await asyncpg.connect(pg_admin_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        created.append(name)
+        url = make_url(pg_admin_url).set(drivername="postgresql+asyncpg", database=name)
+        return url.render_as_string(hide_password=False)
+
+    yield create
+
+    async def drop_all() -> None:
+        conn = await asyncpg.connect(pg_admin_url)
+        try:
+            for name in created:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop_all())
+
+
+@contextlib.asynccontextmanager
+async def running(app: Any) -> AsyncIterator[Any]:
+    """Run an app's lifespan and yield an httpx client talking to it in-process."""
+    import httpx
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+def bearer(sub: str, merchant_id: str, role: str, **claims: Any) -> dict[str, str]:
+    """Authorization header for a test principal signed with the test secret."""
+    from helpdesk_servicekit.devtoken import mint
+
+    return {"Authorization": f"Bearer {mint(TEST_JWT_SECRET, sub=sub, merchant_id=merchant_id, role=role, **claims)}"}
+
+
+def service_settings(cls: Any, *, database_url: str, amqp_url: str, namespace: str, **overrides: Any) -> Any:
+    """Settings for a service under test: its own database, the run's namespace, the test secret."""
+    values: dict[str, Any] = {
+        "env": "test",
+        "jwt_secret": TEST_JWT_SECRET,
+        "amqp_url": amqp_url,
+        "amqp_namespace": namespace,
+        "service_database_url": database_url,
+        "outbox_poll_seconds": 0.25,
+        "amqp_delivery_limit": 4,
+        "log_json": False,
+    }
+    return cls(**(values | overrides))

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from helpdesk_servicekit.testing.plugin import running, service_settings
+from helpdesk_tickets.main import build
+from helpdesk_tickets.settings import TicketsSettings
+
+
+@pytest.fixture
+async def tickets_db(database_factory: Callable[[str], Awaitable[str]]) -> str:
+    return await database_factory("tickets")
+
+
+@pytest.fixture
+def tickets_settings(tickets_db: str, amqp_url: str, amqp_namespace: str) -> Callable[..., TicketsSettings]:
+    def make(**overrides: Any) -> TicketsSettings:
+        return service_settings(
+            TicketsSettings, database_url=tickets_db, amqp_url=amqp_url, namespace=amqp_namespace, **overrides
+        )
+
+    return make
+
+
+@pytest.fixture
+async def client(tickets_settings: Callable[..., TicketsSettings]) -> AsyncIterator[Any]:
+    """An in-process HTTP client to a tickets service with its relay running against the real broker."""
+    app = build(tickets_settings())
+    async with running(app) as http:
+        http.app = app
+        yield http
