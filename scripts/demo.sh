@@ -68,7 +68,12 @@ call POST "$TICKETS_URL/v1/tickets/$id/messages" "$agent" \
   '{"body":"Sorry about that! A replacement is on its way.","visibility":"public"}' | pretty
 
 step "agent starts work (in_progress)"
-call POST "$TICKETS_URL/v1/tickets/$id/status" "$agent" '{"status":"in_progress"}' | pretty
+status="$(call GET "$TICKETS_URL/v1/tickets/$id" "$agent" | field status)"
+if [ "$status" = "in_progress" ]; then
+  echo "already in_progress (the agent's reply moved it)" >&2
+else
+  call POST "$TICKETS_URL/v1/tickets/$id/status" "$agent" '{"status":"in_progress"}' | pretty
+fi
 
 step "agent resolves"
 call POST "$TICKETS_URL/v1/tickets/$id/status" "$agent" '{"status":"resolved"}' | pretty

@@ -9,6 +9,8 @@ UP_TIMEOUT="${UP_TIMEOUT:-90}"
 ROLE="${ROLE:-all}"
 AMQP_URL="${HELPDESK_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/}"
 DATABASE_URL="${HELPDESK_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/}"
+# Services bind 0.0.0.0 by default (right for containers); on a laptop keep them on loopback.
+export HELPDESK_HOST="${HELPDESK_HOST:-127.0.0.1}"
 
 command -v curl >/dev/null 2>&1 || die "curl is needed to wait for /healthz"
 

@@ -21,8 +21,14 @@ from helpdesk_contracts.schemas import check, current_schemas, event_schema, inc
 
 def a_snapshot(**overrides):
     fields = dict(
-        ticket_id=uuid.uuid4(), number=1042, customer_id="c1", subject="Broken zip",
-        status=TicketStatus.NEW, priority=Priority.NORMAL, created_at=datetime.now(UTC), ticket_version=1,
+        ticket_id=uuid.uuid4(),
+        number=1042,
+        customer_id="c1",
+        subject="Broken zip",
+        status=TicketStatus.NEW,
+        priority=Priority.NORMAL,
+        created_at=datetime.now(UTC),
+        ticket_version=1,
     )
     return TicketSnapshot(**(fields | overrides))
 
@@ -84,7 +90,10 @@ def test_an_unknown_event_type_is_refused():
 
 def test_an_internal_note_event_carries_no_body_by_default():
     note = TicketMessageAdded(
-        ticket=a_snapshot(), message_id=uuid.uuid4(), visibility=Visibility.INTERNAL,
-        author_id="a1", author_role="agent",
+        ticket=a_snapshot(),
+        message_id=uuid.uuid4(),
+        visibility=Visibility.INTERNAL,
+        author_id="a1",
+        author_role="agent",
     )
     assert note.body is None

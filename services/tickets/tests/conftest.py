@@ -18,9 +18,8 @@ async def tickets_db(database_factory: Callable[[str], Awaitable[str]]) -> str:
 @pytest.fixture
 def tickets_settings(tickets_db: str, amqp_url: str, amqp_namespace: str) -> Callable[..., TicketsSettings]:
     def make(**overrides: Any) -> TicketsSettings:
-        return service_settings(
-            TicketsSettings, database_url=tickets_db, amqp_url=amqp_url, namespace=amqp_namespace, **overrides
-        )
+        values = {"database_url": tickets_db, "amqp_url": amqp_url, "namespace": amqp_namespace} | overrides
+        return service_settings(TicketsSettings, **values)
 
     return make
 

@@ -20,7 +20,11 @@ def manager(sub: str = "mgr-1", merchant: str = "m1") -> dict[str, str]:
 
 
 def a_ticket(**overrides: Any) -> dict[str, Any]:
-    return {"subject": "My order arrived broken", "description": "The vase is in pieces.", "priority": "normal"} | overrides
+    return {
+        "subject": "My order arrived broken",
+        "description": "The vase is in pieces.",
+        "priority": "normal",
+    } | overrides
 
 
 async def open_ticket(client: Any, who: dict[str, str] | None = None, **overrides: Any) -> dict[str, Any]:

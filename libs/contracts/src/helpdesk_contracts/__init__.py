@@ -1,6 +1,5 @@
 """The wire between helpdesk services: envelope, payloads, routing keys, enums."""
 
-from helpdesk_contracts.envelope import Envelope, Payload
 from helpdesk_contracts.enums import (
     CompensationType,
     EscalationReason,
@@ -10,6 +9,7 @@ from helpdesk_contracts.enums import (
     TicketStatus,
     Visibility,
 )
+from helpdesk_contracts.envelope import Envelope, Payload
 from helpdesk_contracts.others import (
     RoutingAssignmentDecided,
     RoutingTicketQueued,
@@ -64,6 +64,7 @@ __all__ = [
     "TicketMessageAdded",
     "TicketSnapshot",
     "TicketStatus",
+    "TicketStatusChanged",
     "TicketUpdated",
     "UnknownEvent",
     "Visibility",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from helpdesk_contracts.envelope import Payload
 from helpdesk_contracts.enums import SlaMetric
+from helpdesk_contracts.envelope import Payload
 
 
 class RoutingAssignmentDecided(Payload):

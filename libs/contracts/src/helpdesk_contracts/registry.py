@@ -97,7 +97,5 @@ def make_envelope(
 
 def parse_envelope(data: bytes | str | dict[str, Any]) -> tuple[Envelope, Payload]:
     """Validate an envelope and its payload against the registry."""
-    envelope = (
-        Envelope.model_validate(data) if isinstance(data, dict) else Envelope.model_validate_json(data)
-    )
+    envelope = Envelope.model_validate(data) if isinstance(data, dict) else Envelope.model_validate_json(data)
     return envelope, envelope.typed_payload()

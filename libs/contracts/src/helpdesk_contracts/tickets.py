@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from helpdesk_contracts.envelope import Payload
 from helpdesk_contracts.enums import (
     CompensationType,
     EscalationReason,
@@ -18,6 +17,7 @@ from helpdesk_contracts.enums import (
     TicketStatus,
     Visibility,
 )
+from helpdesk_contracts.envelope import Payload
 
 
 class TicketSnapshot(Payload):

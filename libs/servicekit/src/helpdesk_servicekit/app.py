@@ -88,6 +88,10 @@ async def _start_broker(runtime: Runtime, consumers: EventConsumers) -> None:
         return
 
 
+async def _as_coroutine(awaitable: Awaitable[None]) -> None:
+    await awaitable
+
+
 def create_app(spec: ServiceSpec) -> FastAPI:
     """A FastAPI app whose lifespan migrates, connects and runs the service's background work."""
     settings = spec.settings
@@ -120,8 +124,10 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             runtime.tasks.append(asyncio.create_task(runtime.relay.run(runtime.stop), name="outbox-relay"))
             if spec.consumers and spec.consumers.handlers:
                 runtime.tasks.append(asyncio.create_task(_start_broker(runtime, spec.consumers), name="consumers"))
-            for task in spec.background:
-                runtime.tasks.append(asyncio.create_task(task(runtime, runtime.stop), name=task.__name__))
+            for background in spec.background:
+                runtime.tasks.append(
+                    asyncio.create_task(_as_coroutine(background(runtime, runtime.stop)), name=background.__name__)
+                )
         log.info("%s started (role=%s)", service, settings.role)
         try:
             yield
@@ -180,7 +186,9 @@ def ops_router(spec: ServiceSpec) -> APIRouter:
         except Exception as exc:
             checks["broker"] = f"unavailable: {type(exc).__name__}"
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
+        )
 
     @router.get("/metrics")
     async def prometheus() -> Response:

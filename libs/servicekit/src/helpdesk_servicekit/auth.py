@@ -60,7 +60,9 @@ class JwtVerifier:
                 issuer=self.issuer,
                 options={"require": ["exp", "sub"], "verify_aud": self.audience is not None},
             )
-            return Principal(user_id=str(claims["sub"]), merchant_id=str(claims["merchant_id"]), role=Role(claims["role"]))
+            return Principal(
+                user_id=str(claims["sub"]), merchant_id=str(claims["merchant_id"]), role=Role(claims["role"])
+            )
         except (jwt.PyJWTError, KeyError, ValueError) as exc:
             raise Unauthorized(f"invalid bearer token: {exc}") from None
 

@@ -95,9 +95,7 @@ async def declare_base(channel: AbstractChannel, topology: Topology) -> Abstract
     )
 
 
-async def declare_service(
-    channel: AbstractChannel, topology: Topology, service: str, event_types: list[str]
-) -> None:
+async def declare_service(channel: AbstractChannel, topology: Topology, service: str, event_types: list[str]) -> None:
     """Declare a consuming service's quorum queues, their bindings and its `<service>.dead` queue."""
     events = await declare_base(channel, topology)
     dead = await channel.get_exchange(topology.dead_exchange, ensure=False)

@@ -14,7 +14,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from faststream.middlewares import AckPolicy
-from faststream.rabbit import Channel, ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitMessage, RabbitQueue
+from faststream.rabbit import (
+    Channel,
+    ExchangeType,
+    QueueType,
+    RabbitBroker,
+    RabbitExchange,
+    RabbitMessage,
+    RabbitQueue,
+)
 from opentelemetry import context as otel_context
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -47,9 +55,7 @@ class EventConsumers:
     def consumer_name(self, event_type: str) -> str:
         return f"{self.service}.{event_type}"
 
-    async def apply(
-        self, sessions: async_sessionmaker[AsyncSession], envelope: Envelope, payload: Payload
-    ) -> bool:
+    async def apply(self, sessions: async_sessionmaker[AsyncSession], envelope: Envelope, payload: Payload) -> bool:
         """Run the handler once per event id in one transaction; False when it was a duplicate."""
         name = self.consumer_name(envelope.event_type)
         async with unit_of_work(sessions) as session:
@@ -70,10 +76,10 @@ class EventConsumers:
             arguments=topology.events_exchange_arguments(),
         )
         for event_type in self.handlers:
-            queue = RabbitQueue(
+            queue = RabbitQueue(  # type: ignore[call-overload]
                 topology.consumer_queue(self.service, event_type),
                 queue_type=QueueType.QUORUM,
-                arguments=topology.consumer_queue_arguments(self.service),  # type: ignore[arg-type]
+                arguments=topology.consumer_queue_arguments(self.service),
                 routing_key=event_type,
             )
             broker.subscriber(

@@ -29,8 +29,15 @@ def dev_secret(create: bool = True) -> str:
 
 
 def mint(
-    secret: str, *, sub: str, merchant_id: str, role: str, audience: str | None = "helpdesk",
-    ttl: int = 3600, issuer: str | None = None, **extra: object,
+    secret: str,
+    *,
+    sub: str,
+    merchant_id: str,
+    role: str,
+    audience: str | None = "helpdesk",
+    ttl: int = 3600,
+    issuer: str | None = None,
+    **extra: object,
 ) -> str:
     now = int(time.time())
     claims: dict[str, object] = {"sub": sub, "merchant_id": merchant_id, "role": role, "iat": now, "exp": now + ttl}

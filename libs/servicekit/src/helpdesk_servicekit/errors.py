@@ -94,15 +94,25 @@ def install_problem_handlers(app: FastAPI) -> None:
         slug = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}.get(
             exc.status_code, "http-error"
         )
-        body = {"type": TYPE_BASE + slug, "title": str(exc.detail), "status": exc.status_code,
-                "detail": str(exc.detail), "instance": request.url.path}
+        body = {
+            "type": TYPE_BASE + slug,
+            "title": str(exc.detail),
+            "status": exc.status_code,
+            "detail": str(exc.detail),
+            "instance": request.url.path,
+        }
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
         trace_id = current_trace_id()
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        body = {"type": TYPE_BASE + "internal-error", "title": "Internal server error", "status": 500,
-                "detail": "the server failed to handle this request", "instance": request.url.path,
-                "trace_id": trace_id}
+        body = {
+            "type": TYPE_BASE + "internal-error",
+            "title": "Internal server error",
+            "status": 500,
+            "detail": "the server failed to handle this request",
+            "instance": request.url.path,
+            "trace_id": trace_id,
+        }
         return problem_response(500, body)

@@ -4,7 +4,9 @@ from prometheus_client import Counter, Histogram
 
 HTTP_REQUESTS = Counter("helpdesk_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
-    "helpdesk_http_request_seconds", "HTTP request latency", ["method", "route"],
+    "helpdesk_http_request_seconds",
+    "HTTP request latency",
+    ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 EVENTS_CONSUMED = Counter(

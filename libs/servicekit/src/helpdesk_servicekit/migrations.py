@@ -22,6 +22,7 @@ def run_migrations(target_metadata: MetaData) -> None:
     from alembic import context
 
     url = context.config.get_main_option("sqlalchemy.url")
+    assert url, "sqlalchemy.url is not configured"
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
         with context.begin_transaction():
@@ -44,13 +45,12 @@ def run_migrations(target_metadata: MetaData) -> None:
 
 def create_kit_tables(bind: Connection) -> None:
     """Create the outbox and processed_events tables inside a service's first migration."""
+    from helpdesk_servicekit.idempotency import IdempotencyRecord
     from helpdesk_servicekit.inbox import ProcessedEvent
     from helpdesk_servicekit.outbox import OutboxMessage
 
-    from helpdesk_servicekit.idempotency import IdempotencyRecord
-
     for model in (OutboxMessage, ProcessedEvent, IdempotencyRecord):
-        model.__table__.create(bind=bind, checkfirst=True)  # type: ignore[attr-defined]
+        model.__table__.create(bind=bind, checkfirst=True)  # type: ignore[union-attr]
 
 
 def execute_script(script: str) -> None:

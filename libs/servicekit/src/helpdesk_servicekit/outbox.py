@@ -115,9 +115,7 @@ class OutboxRelay:
     async def drain_once(self) -> int:
         """Publish what can be published now; returns how many rows were sent."""
         async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                text("SELECT DISTINCT partition FROM outbox WHERE published_at IS NULL")
-            )
+            rows = await conn.execute(text("SELECT DISTINCT partition FROM outbox WHERE published_at IS NULL"))
             partitions = [r[0] for r in rows]
         random.shuffle(partitions)
         sent = 0

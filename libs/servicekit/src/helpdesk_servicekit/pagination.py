@@ -31,7 +31,9 @@ def decode_cursor(cursor: str) -> list[Any]:
             raise ValueError
         return values
     except ValueError:
-        raise Unprocessable("cursor is not valid", errors=[{"field": "query.cursor", "message": "invalid cursor"}]) from None
+        raise Unprocessable(
+            "cursor is not valid", errors=[{"field": "query.cursor", "message": "invalid cursor"}]
+        ) from None
 
 
 class PageParams(BaseModel):

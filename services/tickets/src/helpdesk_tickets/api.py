@@ -49,7 +49,9 @@ async def get_ticket(ticket_id: uuid.UUID, principal: CurrentPrincipal, db: Sess
 
 
 @router.post("/{ticket_id}/status", response_model=TicketRead)
-async def change_status(ticket_id: uuid.UUID, data: StatusChange, principal: StaffPrincipal, db: Sessions) -> TicketRead:
+async def change_status(
+    ticket_id: uuid.UUID, data: StatusChange, principal: StaffPrincipal, db: Sessions
+) -> TicketRead:
     return await service.change_status(db, principal, ticket_id, data.status)
 
 

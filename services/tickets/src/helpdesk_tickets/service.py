@@ -126,7 +126,9 @@ async def create_ticket(
         )
         session.add(ticket)
         await emit(
-            session, ticket, TicketCreated(ticket=snapshot(ticket), actor_id=principal.user_id, actor_role=principal.role)
+            session,
+            ticket,
+            TicketCreated(ticket=snapshot(ticket), actor_id=principal.user_id, actor_role=principal.role),
         )
         body = TicketRead.model_validate(ticket).model_dump(mode="json")
         if idempotency_key:
@@ -194,8 +196,11 @@ async def change_status(
             session,
             ticket,
             TicketStatusChanged(
-                ticket=snapshot(ticket), from_status=current, to_status=target,
-                actor_id=principal.user_id, actor_role=principal.role,
+                ticket=snapshot(ticket),
+                from_status=current,
+                to_status=target,
+                actor_id=principal.user_id,
+                actor_role=principal.role,
             ),
         )
         await session.commit()

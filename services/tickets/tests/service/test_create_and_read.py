@@ -5,7 +5,9 @@ from helpdesk_servicekit.testing.tap import EventTap
 from ..factories import a_ticket, agent, customer, open_ticket
 
 
-async def test_a_ticket_created_over_http_puts_exactly_one_ticket_created_on_the_exchange(client, amqp_url, amqp_namespace):
+async def test_a_ticket_created_over_http_puts_exactly_one_ticket_created_on_the_exchange(
+    client, amqp_url, amqp_namespace
+):
     async with EventTap(amqp_url, amqp_namespace, "ticket.created") as tap:
         ticket = await open_ticket(client, customer("c-once"))
         events = await tap.wait_for(1)
@@ -13,8 +15,17 @@ async def test_a_ticket_created_over_http_puts_exactly_one_ticket_created_on_the
     mine = [e for e in tap.bodies() if e["payload"]["ticket"]["ticket_id"] == ticket["id"]]
     assert len(mine) == 1
     envelope = mine[0]
-    assert {"event_id", "event_type", "schema_version", "occurred_at", "merchant_id", "producer",
-            "correlation_id", "causation_id", "payload"} <= envelope.keys()
+    assert {
+        "event_id",
+        "event_type",
+        "schema_version",
+        "occurred_at",
+        "merchant_id",
+        "producer",
+        "correlation_id",
+        "causation_id",
+        "payload",
+    } <= envelope.keys()
     assert envelope["event_type"] == "ticket.created"
     assert envelope["merchant_id"] == "m1"
     assert envelope["producer"] == "tickets"

@@ -41,9 +41,7 @@ class EventTap:
             self._arrived.notify_all()
 
     def bodies(self, event_type: str | None = None) -> list[dict[str, Any]]:
-        return [
-            json.loads(m.body) for m in self.messages if event_type is None or m.routing_key == event_type
-        ]
+        return [json.loads(m.body) for m in self.messages if event_type is None or m.routing_key == event_type]
 
     async def wait_for(self, count: int, event_type: str | None = None, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Wait until at least `count` matching messages arrived; returns them all."""

@@ -33,6 +33,7 @@ _MIDNIGHT = time(0)
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Bounds memory per calendar; a cleared cache only costs rebuilding a few days.
 _MAX_CACHED_DAYS = 4096
+_MAX_IDLE_DAYS = 35
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +104,7 @@ class BusinessCalendar:
         """Build a calendar from {weekday: [(start, end), ...]} and holiday lists."""
         return cls(
             time_zone=time_zone,
-            weekly=tuple(
-                WeeklyHours(day, start, end) for day, hours in weekly.items() for start, end in hours
-            ),
+            weekly=tuple(WeeklyHours(day, start, end) for day, hours in weekly.items() for start, end in hours),
             holidays=frozenset(holidays),
             partial_holidays=tuple(
                 p if isinstance(p, PartialHoliday) else PartialHoliday(*p) for p in partial_holidays
@@ -164,6 +163,8 @@ def add_business_seconds(calendar: BusinessCalendar, start: datetime, seconds: f
     remaining = round(seconds * _US_PER_SECOND)
     if remaining == 0:
         return start
+    if not calendar.weekly:
+        raise CalendarError("the calendar has no open hours")
     schedule = _schedule(calendar)
     cursor = (start - _EPOCH) // _ONE_US
     # Start a day early: yesterday's hours may run past midnight into today.
@@ -181,7 +182,9 @@ def add_business_seconds(calendar: BusinessCalendar, start: datetime, seconds: f
             remaining -= available
             consumed = True
         idle_days = 0 if consumed else idle_days + 1
-        if idle_days > schedule.max_idle_days:
+        # Past the last holiday, weekly hours come round within a week (two, if a DST change swallows
+        # them), so a long idle run there means the loop would never end.
+        if idle_days > _MAX_IDLE_DAYS and ordinal > schedule.last_closed_ordinal:
             raise CalendarError("the calendar has no open time left")
         ordinal += 1
 
@@ -214,22 +217,17 @@ def is_open(calendar: BusinessCalendar, at: datetime) -> bool:
 class _Schedule:
     """One calendar's open intervals in UTC microseconds, built lazily per local date they start on."""
 
-    __slots__ = ("_closed", "_days", "_hours", "max_idle_days", "zone")
+    __slots__ = ("_closed", "_days", "_hours", "last_closed_ordinal", "zone")
 
     def __init__(self, calendar: BusinessCalendar) -> None:
         self.zone = _zone(calendar.time_zone)
         self._hours: list[list[tuple[time, time]]] = [[] for _ in range(7)]
         for hours in calendar.weekly:
             self._hours[hours.weekday].append((hours.start, hours.end))
-        self._closed: dict[date, list[tuple[time, time]]] = {
-            day: [(_MIDNIGHT, _MIDNIGHT)] for day in calendar.holidays
-        }
+        self._closed: dict[date, list[tuple[time, time]]] = {day: [(_MIDNIGHT, _MIDNIGHT)] for day in calendar.holidays}
         for partial in calendar.partial_holidays:
             self._closed.setdefault(partial.day, []).append((partial.start, partial.end))
-        # Holidays are finite, so more consecutive closed days than this proves the calendar never opens.
-        self.max_idle_days = (
-            len(calendar.holidays) + len(calendar.partial_holidays) + 9 if calendar.weekly else -1
-        )
+        self.last_closed_ordinal = max((day.toordinal() for day in self._closed), default=0)
         self._days: dict[int, tuple[tuple[int, int], ...]] = {}
 
     def day(self, ordinal: int) -> tuple[tuple[int, int], ...]:

@@ -88,9 +88,7 @@ class Clock:
     ) -> Clock:
         """A new clock started at `now`, paused from the outset if the ticket is in a pausing status."""
         _require_aware(now)
-        kind, state = (
-            (SegmentKind.PAUSED, ClockState.PAUSED) if paused else (SegmentKind.RUNNING, ClockState.RUNNING)
-        )
+        kind, state = (SegmentKind.PAUSED, ClockState.PAUSED) if paused else (SegmentKind.RUNNING, ClockState.RUNNING)
         return cls(
             metric=Metric(metric),
             target_seconds=target_seconds,

@@ -102,9 +102,7 @@ def _validate_warning(policy: SlaPolicy) -> None:
             raise PolicyError(f"warn_before_seconds must be >= 0, got {before!r}")
         for metric, seconds in policy.targets.items():
             if before >= seconds:
-                raise PolicyError(
-                    f"warn_before_seconds ({before}) must be below the {metric} target ({seconds})"
-                )
+                raise PolicyError(f"warn_before_seconds ({before}) must be below the {metric} target ({seconds})")
     if percent is not None and (not _is_number(percent) or not 0 < percent < 100):
         raise PolicyError(f"warn_at_percent must be strictly between 0 and 100, got {percent!r}")
 
@@ -127,9 +125,7 @@ def _validate_ladder(policy: SlaPolicy) -> None:
             raise PolicyError(f"after_breach_seconds must be >= 0, got {step.after_breach_seconds!r}")
         previous = last.get(metric)
         if previous is not None and step.level <= previous.level:
-            raise PolicyError(
-                f"{metric} escalation levels must strictly increase: {previous.level} then {step.level}"
-            )
+            raise PolicyError(f"{metric} escalation levels must strictly increase: {previous.level} then {step.level}")
         if previous is not None and step.after_breach_seconds < previous.after_breach_seconds:
             raise PolicyError(
                 f"{metric} escalation delays must not decrease: "

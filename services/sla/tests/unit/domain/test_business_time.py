@@ -43,15 +43,11 @@ def at(zone, *fields, fold=0):
 
 
 def test_adding_within_the_day_stays_on_the_day():
-    assert add_business_seconds(office_hours(), at(BERLIN, 2024, 5, 6, 10), 2 * HOUR) == at(
-        BERLIN, 2024, 5, 6, 12
-    )
+    assert add_business_seconds(office_hours(), at(BERLIN, 2024, 5, 6, 10), 2 * HOUR) == at(BERLIN, 2024, 5, 6, 12)
 
 
 def test_a_deadline_at_closing_time_is_closing_time_not_the_next_opening():
-    assert add_business_seconds(office_hours(), at(BERLIN, 2024, 5, 6, 9), 8 * HOUR) == at(
-        BERLIN, 2024, 5, 6, 17
-    )
+    assert add_business_seconds(office_hours(), at(BERLIN, 2024, 5, 6, 9), 8 * HOUR) == at(BERLIN, 2024, 5, 6, 17)
 
 
 def test_friday_afternoon_carries_over_the_weekend():
@@ -60,9 +56,7 @@ def test_friday_afternoon_carries_over_the_weekend():
 
 
 def test_a_start_before_opening_waits_for_opening():
-    assert add_business_seconds(office_hours(), at(BERLIN, 2024, 5, 6, 6), 1) == at(
-        BERLIN, 2024, 5, 6, 9, 0, 1
-    )
+    assert add_business_seconds(office_hours(), at(BERLIN, 2024, 5, 6, 6), 1) == at(BERLIN, 2024, 5, 6, 9, 0, 1)
 
 
 def test_adding_nothing_in_closed_hours_returns_the_start_itself():
@@ -77,18 +71,12 @@ def test_the_result_is_in_utc_whatever_zone_the_start_is_in():
 
 
 def test_split_shifts_skip_the_lunch_break():
-    assert add_business_seconds(split_shifts(), at(BERLIN, 2024, 5, 6, 11), 2 * HOUR) == at(
-        BERLIN, 2024, 5, 6, 14
-    )
-    assert (
-        business_seconds_between(split_shifts(), at(BERLIN, 2024, 5, 6), at(BERLIN, 2024, 5, 7)) == 7 * HOUR
-    )
+    assert add_business_seconds(split_shifts(), at(BERLIN, 2024, 5, 6, 11), 2 * HOUR) == at(BERLIN, 2024, 5, 6, 14)
+    assert business_seconds_between(split_shifts(), at(BERLIN, 2024, 5, 6), at(BERLIN, 2024, 5, 7)) == 7 * HOUR
 
 
 def test_a_night_shift_runs_past_midnight():
-    assert add_business_seconds(night_shifts(), at(NEW_YORK, 2024, 5, 6, 23), 4 * HOUR) == at(
-        NEW_YORK, 2024, 5, 7, 3
-    )
+    assert add_business_seconds(night_shifts(), at(NEW_YORK, 2024, 5, 6, 23), 4 * HOUR) == at(NEW_YORK, 2024, 5, 7, 3)
 
 
 def test_fridays_night_shift_ends_on_saturday_morning_and_resumes_on_monday_night():
@@ -130,9 +118,7 @@ def test_a_midnight_to_midnight_day_lasts_as_long_as_the_local_day(zone, day, ho
     assert business_seconds_between(around_the_clock(zone), start, end) == hours * HOUR
 
 
-@pytest.mark.parametrize(
-    ("day", "hours"), [(date(2024, 3, 9), 7), (date(2024, 11, 2), 9), (date(2024, 11, 3), 8)]
-)
+@pytest.mark.parametrize(("day", "hours"), [(date(2024, 3, 9), 7), (date(2024, 11, 2), 9), (date(2024, 11, 3), 8)])
 def test_a_night_shift_across_a_new_york_dst_change_lasts_real_hours(day, hours):
     calendar = night_shifts(days=EVERY_DAY)
     start = at(NEW_YORK, day.year, day.month, day.day, 22)
@@ -163,13 +149,8 @@ def test_hours_starting_in_the_spring_forward_gap_open_when_the_gap_ends():
 def test_hours_starting_in_the_repeated_hour_open_at_its_first_occurrence():
     calendar = office_hours(BERLIN, EVERY_DAY, shifts=((time(2, 30), time(4)),))
     first_half_past_two = at(BERLIN, 2024, 10, 27, 2, 30, fold=0)
-    assert (
-        business_seconds_between(calendar, at(BERLIN, 2024, 10, 27), at(BERLIN, 2024, 10, 27, 12))
-        == 2.5 * HOUR
-    )
-    assert add_business_seconds(calendar, at(BERLIN, 2024, 10, 27), 1) == first_half_past_two + timedelta(
-        seconds=1
-    )
+    assert business_seconds_between(calendar, at(BERLIN, 2024, 10, 27), at(BERLIN, 2024, 10, 27, 12)) == 2.5 * HOUR
+    assert add_business_seconds(calendar, at(BERLIN, 2024, 10, 27), 1) == first_half_past_two + timedelta(seconds=1)
 
 
 def test_a_24_7_calendar_is_wall_clock_time():
@@ -180,8 +161,13 @@ def test_a_24_7_calendar_is_wall_clock_time():
 
 
 def test_a_calendar_that_never_opens_cannot_answer():
-    with pytest.raises(CalendarError, match="no open time"):
+    with pytest.raises(CalendarError, match="no open hours"):
         add_business_seconds(BusinessCalendar(BERLIN), at(BERLIN, 2024, 5, 6), 1)
+
+
+def test_holidays_may_close_a_weekly_opening_several_weeks_running():
+    sundays_only = office_hours(days=[6], holidays=[date(2024, 5, 5), date(2024, 5, 12), date(2024, 5, 19)])
+    assert add_business_seconds(sundays_only, at(BERLIN, 2024, 5, 1), HOUR) == at(BERLIN, 2024, 5, 26, 10)
 
 
 def test_measuring_backwards_gives_nothing():
@@ -208,12 +194,8 @@ CALENDARS = [
     night_shifts(),
     night_shifts(BERLIN, EVERY_DAY),
     office_hours(BERLIN, EVERY_DAY, shifts=((time(1, 30), time(2, 30)), (time(2, 45), time(3, 15)))),
-    around_the_clock(
-        BERLIN, holidays=[date(2024, 3, 31)], partial_holidays=[(date(2024, 10, 27), time(2), time(3))]
-    ),
-    office_hours(
-        partial_holidays=[(date(2024, 3, 28), time(12), time(0)), (date(2024, 10, 28), time(9), time(10))]
-    ),
+    around_the_clock(BERLIN, holidays=[date(2024, 3, 31)], partial_holidays=[(date(2024, 10, 27), time(2), time(3))]),
+    office_hours(partial_holidays=[(date(2024, 3, 28), time(12), time(0)), (date(2024, 10, 28), time(9), time(10))]),
     BusinessCalendar.twenty_four_seven(),
 ]
 calendars = st.sampled_from(CALENDARS)
@@ -251,12 +233,47 @@ def test_a_deadline_is_the_end_of_an_open_moment(calendar, start, amount):
 def test_measuring_is_additive_over_a_split(calendar, first, second, third):
     start, middle, end = sorted((first, second, third))
     whole = business_seconds_between(calendar, start, end)
-    parts = business_seconds_between(calendar, start, middle) + business_seconds_between(
-        calendar, middle, end
-    )
+    parts = business_seconds_between(calendar, start, middle) + business_seconds_between(calendar, middle, end)
     assert whole == pytest.approx(parts, abs=1e-6)
 
 
 @given(st.sampled_from([BERLIN, NEW_YORK]), instants, seconds)
 def test_a_calendar_open_every_minute_of_every_day_matches_wall_clock_time_across_dst(zone, start, amount):
     assert add_business_seconds(around_the_clock(zone), start, amount) == start + timedelta(seconds=amount)
+
+
+def is_open_by_the_rules(calendar, instant):
+    """An independent reading of a calendar: local wall time against the weekly hours and holidays."""
+    local = instant.astimezone(ZoneInfo(calendar.time_zone))
+    day, wall = local.date(), local.time()
+    closed = any(
+        p.day == day and p.start <= wall and (wall < p.end or p.end == time(0)) for p in calendar.partial_holidays
+    )
+    if day in calendar.holidays or closed:
+        return False
+    yesterday = (day - timedelta(days=1)).weekday()
+    for hours in calendar.weekly:
+        overnight = hours.end <= hours.start
+        if hours.weekday == day.weekday() and hours.start <= wall and (overnight or wall < hours.end):
+            return True
+        if hours.weekday == yesterday and overnight and wall < hours.end:
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("calendar", "first_day"),
+    [
+        (office_hours(), date(2024, 3, 25)),
+        (split_shifts(NEW_YORK), date(2024, 10, 28)),
+        (night_shifts(NEW_YORK, holidays=[date(2024, 3, 12)]), date(2024, 3, 6)),
+        (night_shifts(NEW_YORK, EVERY_DAY), date(2024, 10, 30)),
+        (office_hours(partial_holidays=[(date(2024, 10, 28), time(12), time(0))]), date(2024, 10, 24)),
+    ],
+)
+def test_business_time_agrees_with_a_minute_by_minute_reading_of_the_rules_across_dst(calendar, first_day):
+    start = at(calendar.time_zone, first_day.year, first_day.month, first_day.day)
+    minutes = [start + timedelta(minutes=offset) for offset in range(10 * 24 * 60)]
+    open_minutes = sum(is_open_by_the_rules(calendar, minute) for minute in minutes)
+    assert business_seconds_between(calendar, start, minutes[-1] + timedelta(minutes=1)) == open_minutes * 60
+    assert all(is_open(calendar, minute) == is_open_by_the_rules(calendar, minute) for minute in minutes[::7])

@@ -51,7 +51,10 @@ def test_pausing_a_paused_clock_changes_nothing():
     subject = clock()
     assert subject.pause(later(1)) is True
     assert subject.pause(later(2)) is False
-    assert subject.segments == [Segment(SegmentKind.RUNNING, T0, later(1)), Segment(SegmentKind.PAUSED, later(1))]
+    assert subject.segments == [
+        Segment(SegmentKind.RUNNING, T0, later(1)),
+        Segment(SegmentKind.PAUSED, later(1)),
+    ]
 
 
 def test_resuming_a_running_clock_changes_nothing():
