@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
@@ -43,14 +44,16 @@ def run_migrations(target_metadata: MetaData) -> None:
     asyncio.run(run_async())
 
 
-def create_kit_tables(bind: Connection) -> None:
-    """Create the outbox and processed_events tables inside a service's first migration."""
+def create_kit_tables(bind: Connection, *, timers: bool = False) -> None:
+    """Create the outbox, processed_events and idempotency tables (and timers) in a first migration."""
     from helpdesk_servicekit.idempotency import IdempotencyRecord
     from helpdesk_servicekit.inbox import ProcessedEvent
     from helpdesk_servicekit.outbox import OutboxMessage
+    from helpdesk_servicekit.timers import Timer
 
-    for model in (OutboxMessage, ProcessedEvent, IdempotencyRecord):
-        model.__table__.create(bind=bind, checkfirst=True)  # type: ignore[union-attr]
+    models: list[Any] = [OutboxMessage, ProcessedEvent, IdempotencyRecord] + ([Timer] if timers else [])
+    for model in models:
+        model.__table__.create(bind=bind, checkfirst=True)
 
 
 def execute_script(script: str) -> None:
