@@ -32,6 +32,11 @@ class SlaClockEvent(Payload):
     policy_id: uuid.UUID | None = None
     policy_version: int | None = None
     ticket_version: int | None = None
+    # Added within v1 (optional, so older readers and producers stay compatible):
+    run: int | None = None
+    target_seconds: float | None = None
+    within_target: bool | None = None
+    priority: str | None = None
 
 
 class SlaWarning(SlaClockEvent):
@@ -53,3 +58,6 @@ class SlaEscalationRequested(Payload):
     breached_at: datetime | None = None
     policy_id: uuid.UUID | None = None
     policy_version: int | None = None
+    # Added within v1 (optional):
+    from_level: int | None = None
+    ticket_version: int | None = None

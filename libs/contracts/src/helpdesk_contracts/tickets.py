@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import Field
 
@@ -37,6 +38,10 @@ class TicketSnapshot(Payload):
     product_id: str | None = None
     created_at: datetime
     ticket_version: int
+    customer_email: str | None = None
+    customer_name: str | None = None
+    sla_state: Literal["on_track", "at_risk", "breached"] | None = None
+    sla_due_at: datetime | None = None
 
 
 class TicketEvent(Payload):

@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from helpdesk_servicekit import metrics
+from helpdesk_servicekit import metrics, wakeup
 from helpdesk_servicekit.auth import JwtVerifier
 from helpdesk_servicekit.broker import AmqpPublisher, Topology
 from helpdesk_servicekit.consumers import EventConsumers
@@ -113,6 +113,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         )
         app.state.runtime = runtime
         app.state.sessions = runtime.sessions
+        runtime.tasks.append(asyncio.create_task(wakeup.broadcast(_plain_dsn(dsn), runtime.stop), name="wakeup"))
         if settings.role in (Role.WORKER, Role.ALL):
             runtime.relay = OutboxRelay(
                 engine,
@@ -156,7 +157,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     if settings.role in (Role.API, Role.ALL):
         for router in spec.routers:
             app.include_router(router)
-    if not getattr(settings, "tracing_disabled", False):
+    if settings.tracing:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
         FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")

@@ -18,13 +18,13 @@ from typing import Any
 
 import asyncpg
 from opentelemetry import propagate
-from sqlalchemy import BigInteger, Column, DateTime, Index, SmallInteger, Text, func, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, SmallInteger, Text, func, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import Field, SQLModel
 
 from helpdesk_contracts import Envelope
-from helpdesk_servicekit import metrics
+from helpdesk_servicekit import metrics, wakeup
 from helpdesk_servicekit.broker import AmqpPublisher, PublishFailed
 
 log = logging.getLogger(__name__)
@@ -71,21 +71,23 @@ def trace_headers() -> dict[str, str]:
 
 
 async def add(session: AsyncSession, envelope: Envelope, ordering_key: str | None = None) -> None:
-    """Stage `envelope` for publishing in the caller's transaction; the relay is woken at commit."""
+    """Stage `envelope` for publishing in the caller's transaction; relays are woken after commit."""
     headers = trace_headers()
     if envelope.correlation_id:
         headers["x-correlation-id"] = envelope.correlation_id
-    session.add(
-        OutboxMessage(
-            event_id=envelope.event_id,
-            merchant_id=envelope.merchant_id,
-            event_type=envelope.event_type,
-            partition=partition_of(ordering_key or str(envelope.event_id)),
-            envelope=envelope.model_dump(mode="json"),
-            headers=headers,
-        )
+    # A Core insert: no ORM instance to build and flush on the hot path of every use case.
+    await session.execute(
+        insert(OutboxMessage.__table__),  # type: ignore[attr-defined]
+        {
+            "event_id": envelope.event_id,
+            "merchant_id": envelope.merchant_id,
+            "event_type": envelope.event_type,
+            "partition": partition_of(ordering_key or str(envelope.event_id)),
+            "envelope": envelope.model_dump(mode="json"),
+            "headers": headers,
+        },
     )
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    wakeup.stage(session, NOTIFY_CHANNEL)
 
 
 class OutboxRelay:
@@ -101,6 +103,7 @@ class OutboxRelay:
         batch_size: int = 200,
         max_backoff: float = 30.0,
         retention_seconds: int = 7 * 24 * 3600,
+        coalesce_seconds: float = 0.01,
     ) -> None:
         self.engine = engine
         self.listen_dsn = listen_dsn
@@ -109,8 +112,10 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.max_backoff = max_backoff
         self.retention_seconds = retention_seconds
+        self.coalesce_seconds = coalesce_seconds
         self._wake = asyncio.Event()
         self._listener: Any = None
+        self._unsubscribe = wakeup.subscribe(NOTIFY_CHANNEL, self._wake.set)
 
     async def drain_once(self) -> int:
         """Publish what can be published now; returns how many rows were sent."""
@@ -211,6 +216,10 @@ class OutboxRelay:
             await asyncio.wait({waiter, stopper}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             stopper.cancel()
+            if self._wake.is_set():
+                # Let a burst of commits land so one drain publishes them together.
+                await asyncio.sleep(self.coalesce_seconds)
+        self._unsubscribe()
         if self._listener is not None and not self._listener.is_closed():
             await self._listener.close()
 

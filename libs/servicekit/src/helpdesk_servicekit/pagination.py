@@ -41,7 +41,7 @@ class PageParams(BaseModel):
     cursor: str | None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: Annotated[str | None, Query(max_length=512)] = None
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)

@@ -56,6 +56,8 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
     db_pool_size: int = Field(default=10, ge=1)
+    # HTTP server spans cost ~10% of a create request; on by default only when an exporter is configured.
+    tracing: bool = Field(default_factory=lambda: bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")))
     log_level: str = "INFO"
     log_json: bool = True
 

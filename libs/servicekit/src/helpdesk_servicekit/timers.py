@@ -1,7 +1,8 @@
 """Durable timers: a row per pending deadline, fired exactly once across replicas and restarts.
 
-A worker sleeps until the earliest `fire_at` (or until woken by NOTIFY when an earlier timer is
-planned), claims due rows with FOR UPDATE SKIP LOCKED, and runs each handler in the same transaction
+A worker sleeps until the earliest `fire_at` (or until woken when an earlier timer is planned: in this
+process at once, from other replicas by a coalesced NOTIFY), claims due rows with FOR UPDATE SKIP LOCKED,
+and runs each handler in the same transaction
 that deletes the row, so the handler's effects (and the outbox rows it writes) commit with the firing.
 """
 
@@ -22,6 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel
 
+from helpdesk_servicekit import wakeup
 from helpdesk_servicekit.db import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -82,7 +84,7 @@ async def schedule(
         ),
         {"m": merchant_id, "k": kind, "key": key, "f": fire_at, "p": _json(payload or {})},
     )
-    await session.execute(text("SELECT pg_notify(:c, :f)"), {"c": NOTIFY_CHANNEL, "f": fire_at.isoformat()})
+    wakeup.stage(session, NOTIFY_CHANNEL)
 
 
 async def cancel(session: AsyncSession, *, merchant_id: str, kind: str, key: str | None = None) -> int:
@@ -131,6 +133,7 @@ class TimerWorker:
         self.max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
+        self._unsubscribe = wakeup.subscribe(NOTIFY_CHANNEL, self._wake.set)
         self.fired = 0
 
     async def fire_due(self) -> int:
@@ -215,6 +218,7 @@ class TimerWorker:
             await asyncio.wait({waiter, stopper}, timeout=sleep, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             stopper.cancel()
+        self._unsubscribe()
         if self._listener is not None and not self._listener.is_closed():
             with contextlib.suppress(Exception):
                 await self._listener.close()
