@@ -16,7 +16,6 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 from opentelemetry import propagate
 from sqlalchemy import BigInteger, Column, DateTime, Index, SmallInteger, Text, func, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -113,9 +112,7 @@ class OutboxRelay:
         self.max_backoff = max_backoff
         self.retention_seconds = retention_seconds
         self.coalesce_seconds = coalesce_seconds
-        self._wake = asyncio.Event()
-        self._listener: Any = None
-        self._unsubscribe = wakeup.subscribe(NOTIFY_CHANNEL, self._wake.set)
+        self.waker = wakeup.Waker(NOTIFY_CHANNEL, listen_dsn)
 
     async def drain_once(self) -> int:
         """Publish what can be published now; returns how many rows were sent."""
@@ -180,24 +177,12 @@ class OutboxRelay:
             )
             return result.rowcount or 0
 
-    async def _listen(self) -> None:
-        """Hold a LISTEN connection; losing it only means falling back to polling until it returns."""
-        try:
-            conn = await asyncpg.connect(self.listen_dsn)
-            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-            self._listener = conn
-        except Exception as exc:  # the database may be down; polling covers us
-            log.warning("outbox LISTEN unavailable: %s", exc)
-            self._listener = None
-
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until `stop` is set: drain, then sleep until notified or the poll interval passes."""
         backoff = 0.0
         purge_every, since_purge = 600.0, 0.0
         while not stop.is_set():
-            if self._listener is None or self._listener.is_closed():
-                await self._listen()
-            self._wake.clear()
+            await self.waker.arm()
             try:
                 while await self.drain_once() >= self.batch_size and not stop.is_set():
                     pass
@@ -209,23 +194,10 @@ class OutboxRelay:
             except Exception as exc:  # broker or database down: back off, keep every row
                 backoff = min(self.max_backoff, max(0.2, backoff * 2))
                 log.warning("outbox relay paused %.1fs: %s", backoff, exc)
-                await _sleep_or_stop(stop, backoff)
+                await self.waker.sleep(stop, backoff)
                 continue
-            waiter = asyncio.create_task(self._wake.wait())
-            stopper = asyncio.create_task(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
-            if self._wake.is_set():
+            await self.waker.sleep(stop, self.poll_seconds)
+            if self.waker.woken:
                 # Let a burst of commits land so one drain publishes them together.
                 await asyncio.sleep(self.coalesce_seconds)
-        self._unsubscribe()
-        if self._listener is not None and not self._listener.is_closed():
-            await self._listener.close()
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
+        await self.waker.close()

@@ -9,7 +9,6 @@ that deletes the row, so the handler's effects (and the outbox rows it writes) c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -17,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -131,9 +129,7 @@ class TimerWorker:
         self.max_sleep = max_sleep
         self.retry_after = retry_after
         self.max_attempts = max_attempts
-        self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
-        self._unsubscribe = wakeup.subscribe(NOTIFY_CHANNEL, self._wake.set)
+        self.waker = wakeup.Waker(NOTIFY_CHANNEL, listen_dsn)
         self.fired = 0
 
     async def fire_due(self) -> int:
@@ -187,21 +183,11 @@ class TimerWorker:
             return self.max_sleep
         return max(0.0, min(self.max_sleep, (next_at - datetime.now(UTC)).total_seconds()))
 
-    async def _listen(self) -> None:
-        try:
-            self._listener = await asyncpg.connect(self.listen_dsn)
-            await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-        except Exception as exc:  # polling still covers us
-            log.warning("timer LISTEN unavailable: %s", exc)
-            self._listener = None
-
     async def run(self, stop: asyncio.Event) -> None:
         """Fire due timers until `stop`; sleep until the next one, an earlier plan, or max_sleep."""
         backoff = 0.0
         while not stop.is_set():
-            if self._listener is None or self._listener.is_closed():
-                await self._listen()
-            self._wake.clear()
+            await self.waker.arm()
             try:
                 while await self.fire_due() >= self.batch_size and not stop.is_set():
                     pass
@@ -211,17 +197,9 @@ class TimerWorker:
                 backoff = min(10.0, max(0.2, backoff * 2))
                 log.warning("timer worker paused %.1fs: %s", backoff, exc)
                 sleep = backoff
-            if sleep <= 0:
-                continue
-            waiter = asyncio.create_task(self._wake.wait())
-            stopper = asyncio.create_task(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=sleep, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
-        self._unsubscribe()
-        if self._listener is not None and not self._listener.is_closed():
-            with contextlib.suppress(Exception):
-                await self._listener.close()
+            if sleep > 0:
+                await self.waker.sleep(stop, sleep)
+        await self.waker.close()
 
 
 def new_key() -> str:

@@ -89,3 +89,46 @@ async def broadcast(dsn: str, stop: asyncio.Event, coalesce_seconds: float = 0.0
         if conn is not None and not conn.is_closed():
             with contextlib.suppress(Exception):
                 await conn.close()
+
+
+class Waker:
+    """What a background worker sleeps on: a local commit, a NOTIFY from another replica, `stop`, or a timeout.
+
+    It keeps a LISTEN connection while the database allows; without one the worker just polls.
+    """
+
+    def __init__(self, channel: str, listen_dsn: str) -> None:
+        self.channel = channel
+        self.listen_dsn = listen_dsn
+        self._event = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+        self._unsubscribe = subscribe(channel, self._event.set)
+
+    @property
+    def woken(self) -> bool:
+        return self._event.is_set()
+
+    async def arm(self) -> None:
+        """Forget earlier wake-ups and make sure LISTEN is in place (call before looking for work)."""
+        self._event.clear()
+        if self._listener is None or self._listener.is_closed():
+            try:
+                self._listener = await asyncpg.connect(self.listen_dsn)
+                await self._listener.add_listener(self.channel, lambda *_: self._event.set())
+            except Exception as exc:  # the database may be down; polling covers us
+                log.warning("LISTEN %s unavailable: %s", self.channel, exc)
+                self._listener = None
+
+    async def sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        """Return after `seconds`, or earlier when woken or stopped."""
+        waiter = asyncio.create_task(self._event.wait())
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({waiter, stopper}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        stopper.cancel()
+
+    async def close(self) -> None:
+        self._unsubscribe()
+        if self._listener is not None and not self._listener.is_closed():
+            with contextlib.suppress(Exception):
+                await self._listener.close()
