@@ -5,9 +5,11 @@ from typing import Any
 
 import pytest
 
-from helpdesk_servicekit.testing.plugin import running, service_settings
+from helpdesk_servicekit.testing.plugin import service_settings
 from helpdesk_tickets.main import build
 from helpdesk_tickets.settings import TicketsSettings
+
+from .harness import serving
 
 
 @pytest.fixture
@@ -26,8 +28,6 @@ def tickets_settings(tickets_db: str, amqp_url: str, amqp_namespace: str) -> Cal
 
 @pytest.fixture
 async def client(tickets_settings: Callable[..., TicketsSettings]) -> AsyncIterator[Any]:
-    """An in-process HTTP client to a tickets service with its relay running against the real broker."""
-    app = build(tickets_settings())
-    async with running(app) as http:
-        http.app = app
+    """An in-process HTTP client to a tickets service with its relay and consumers on the real broker."""
+    async with serving(build(tickets_settings())) as http:
         yield http

@@ -1,12 +1,33 @@
-"""Tables of the tickets service. Every table that grows with traffic leads with merchant_id."""
+"""Tables of the tickets service. Every table that grows with traffic leads with merchant_id.
+
+The schema itself is written by the Alembic migrations; these models map it for the ORM.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Column, DateTime, Index, Integer, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Computed,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
+
+PRIORITY_RANK_SQL = "CASE priority WHEN 'low' THEN 0 WHEN 'normal' THEN 1 WHEN 'high' THEN 2 WHEN 'urgent' THEN 3 END"
 
 
 def _ts(nullable: bool = False, default_now: bool = True) -> Column:  # type: ignore[type-arg]
@@ -34,16 +55,28 @@ class Ticket(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     number: int = Field(sa_column=Column(BigInteger, nullable=False))
     customer_id: str = Field(sa_column=Column(Text, nullable=False))
+    customer_email: str | None = Field(default=None, sa_column=Column(Text))
+    customer_name: str | None = Field(default=None, sa_column=Column(Text))
     subject: str = Field(sa_column=Column(Text, nullable=False))
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     status: str = Field(sa_column=Column(Text, nullable=False))
     priority: str = Field(sa_column=Column(Text, nullable=False))
+    priority_rank: int | None = Field(default=None, sa_column=Column(SmallInteger, Computed(PRIORITY_RANK_SQL)))
     category_id: uuid.UUID | None = None
     tags: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False, server_default="{}"))
     assignee_id: str | None = Field(default=None, sa_column=Column(Text))
     escalation_level: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
     order_id: str | None = Field(default=None, sa_column=Column(Text))
     product_id: str | None = Field(default=None, sa_column=Column(Text))
+    sla_state: str = Field(default="on_track", sa_column=Column(Text, nullable=False, server_default="on_track"))
+    sla_due_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True, default_now=False))
+    sla_clocks: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}")
+    )
+    # The version a manual (un)assignment left the ticket at, and the basis of the last routing decision applied.
+    manual_assignment_version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    routing_version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    routing_decided_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True, default_now=False))
     first_responded_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True, default_now=False))
     resolved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True, default_now=False))
     closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True, default_now=False))
@@ -64,3 +97,97 @@ class Message(SQLModel, table=True):
     visibility: str = Field(sa_column=Column(Text, nullable=False))
     body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=_ts())
+
+
+class Category(SQLModel, table=True):
+    __tablename__ = "categories"
+
+    merchant_id: str = Field(sa_column=Column(Text, primary_key=True))
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    parent_id: uuid.UUID | None = None
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default="true"))
+    created_at: datetime = Field(sa_column=_ts())
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class HistoryEntry(SQLModel, table=True):
+    """One change to a ticket. Append-only: a trigger refuses UPDATE, DELETE and TRUNCATE."""
+
+    __tablename__ = "ticket_history"
+
+    merchant_id: str = Field(sa_column=Column(Text, primary_key=True))
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    ticket_id: uuid.UUID
+    at: datetime = Field(sa_column=_ts())
+    actor_id: str = Field(sa_column=Column(Text, nullable=False))
+    actor_role: str = Field(sa_column=Column(Text, nullable=False))
+    field: str = Field(sa_column=Column(Text, nullable=False))
+    old_value: Any = Field(default=None, sa_column=Column(JSONB))
+    new_value: Any = Field(default=None, sa_column=Column(JSONB))
+    ticket_version: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class Attachment(SQLModel, table=True):
+    __tablename__ = "attachments"
+
+    merchant_id: str = Field(sa_column=Column(Text, primary_key=True))
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    ticket_id: uuid.UUID
+    message_id: uuid.UUID | None = None
+    uploader_id: str = Field(sa_column=Column(Text, nullable=False))
+    uploader_role: str = Field(sa_column=Column(Text, nullable=False))
+    filename: str = Field(sa_column=Column(Text, nullable=False))
+    content_type: str = Field(sa_column=Column(Text, nullable=False))
+    size_bytes: int = Field(sa_column=Column(BigInteger, nullable=False))
+    sha256: str = Field(sa_column=Column(Text, nullable=False))
+    storage: str = Field(sa_column=Column(Text, nullable=False))
+    storage_key: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class AttachmentChunk(SQLModel, table=True):
+    __tablename__ = "attachment_chunks"
+
+    merchant_id: str = Field(sa_column=Column(Text, primary_key=True))
+    attachment_id: uuid.UUID = Field(primary_key=True)
+    seq: int = Field(sa_column=Column(Integer, primary_key=True))
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Compensation(SQLModel, table=True):
+    __tablename__ = "compensations"
+
+    merchant_id: str = Field(sa_column=Column(Text, primary_key=True))
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    ticket_id: uuid.UUID
+    type: str = Field(sa_column=Column(Text, nullable=False))
+    amount: Decimal = Field(sa_column=Column(Numeric(20, 4), nullable=False))
+    currency: str = Field(sa_column=Column(Text, nullable=False))
+    order_id: str | None = Field(default=None, sa_column=Column(Text))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(sa_column=Column(Text, nullable=False))
+    requested_by: str = Field(sa_column=Column(Text, nullable=False))
+    requested_role: str = Field(sa_column=Column(Text, nullable=False))
+    decided_by: str | None = Field(default=None, sa_column=Column(Text))
+    decided_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True, default_now=False))
+    decision_comment: str | None = Field(default=None, sa_column=Column(Text))
+    issued_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True, default_now=False))
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class MerchantSettings(SQLModel, table=True):
+    """Per-merchant overrides of the service defaults; NULL means 'use the default'."""
+
+    __tablename__ = "merchant_settings"
+
+    merchant_id: str = Field(sa_column=Column(Text, primary_key=True))
+    auto_close_seconds: int | None = Field(default=None, sa_column=Column(Integer))
+    reopen_window_seconds: int | None = Field(default=None, sa_column=Column(Integer))
+    approval_threshold: Decimal | None = Field(default=None, sa_column=Column(Numeric(20, 4)))
+    approval_thresholds: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}")
+    )
+    updated_by: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime = Field(sa_column=_ts())

@@ -1,12 +1,12 @@
 import asyncio
 from urllib.parse import urlparse
 
-from helpdesk_servicekit.testing.plugin import running
 from helpdesk_servicekit.testing.proxy import TcpProxy
 from helpdesk_servicekit.testing.tap import EventTap
 from helpdesk_tickets.main import build
 
 from ..factories import agent, customer, open_ticket
+from ..harness import serving
 
 
 async def test_tickets_are_created_while_the_broker_is_down_and_published_once_in_order_when_it_returns(
@@ -16,7 +16,7 @@ async def test_tickets_are_created_while_the_broker_is_down_and_published_once_i
     proxy = await TcpProxy(broker.hostname or "127.0.0.1", broker.port or 5672).start()
     proxied = amqp_url.replace(f"{broker.hostname}:{broker.port}", f"127.0.0.1:{proxy.port}")
     app = build(tickets_settings(amqp_url=proxied))
-    async with EventTap(amqp_url, amqp_namespace, "ticket.#") as tap, running(app) as client:
+    async with EventTap(amqp_url, amqp_namespace, "ticket.#") as tap, serving(app) as client:
         await proxy.cut()
         tickets = [await open_ticket(client, customer("c-outage")) for _ in range(3)]
         first = tickets[0]["id"]

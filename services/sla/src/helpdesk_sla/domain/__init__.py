@@ -23,6 +23,7 @@ from helpdesk_sla.domain.policy import (
     plan_timers,
     validate_policy,
 )
+from helpdesk_sla.domain.ticket import Placement, SlaEvent, SlaEventKind, TicketFact, TicketSla, TrackedClock
 
 __all__ = [
     "ESCALATION_LEVELS",
@@ -34,13 +35,19 @@ __all__ = [
     "EscalationStep",
     "Metric",
     "PartialHoliday",
+    "Placement",
     "PlannedTimer",
     "PolicyError",
     "Segment",
     "SegmentKind",
     "SlaDomainError",
+    "SlaEvent",
+    "SlaEventKind",
     "SlaPolicy",
+    "TicketFact",
+    "TicketSla",
     "TimerKind",
+    "TrackedClock",
     "WeeklyHours",
     "add_business_seconds",
     "business_seconds_between",

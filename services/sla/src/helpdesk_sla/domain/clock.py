@@ -109,6 +109,12 @@ class Clock:
     def is_open(self) -> bool:
         return self.state in _OPEN
 
+    @property
+    def last_change(self) -> datetime:
+        """The latest instant recorded on the clock; transitions may not go back before it."""
+        last = self.segments[-1] if self.segments else None
+        return self.started_at if last is None else (last.end or last.start)
+
     def pause(self, now: datetime) -> bool:
         """Stop counting business time until resume; a no-op on a paused clock."""
         if self.state is ClockState.PAUSED:
@@ -132,6 +138,25 @@ class Clock:
         self._require_open("meet")
         self._close(now)
         self.state, self.met_at = ClockState.MET, now
+        return True
+
+    def meet_as_of(self, moment: datetime) -> bool:
+        """Meet an open clock at `moment`, even before changes already recorded (a late-arriving event).
+
+        What was recorded after `moment` no longer matters once the metric was achieved, so those segments are
+        cut off. False if the clock is not open or `moment` precedes its start (the fact is not about this run).
+        """
+        _require_aware(moment)
+        if not self.is_open or moment < self.started_at:
+            return False
+        if moment >= self.last_change:
+            return self.meet(moment)
+        kept = [segment for segment in self.segments if segment.start < moment] or self.segments[:1]
+        last = kept[-1]
+        if last.end is None or last.end > moment:
+            kept[-1] = replace(last, end=moment)
+        self.segments = kept
+        self.state, self.met_at = ClockState.MET, moment
         return True
 
     def stop(self, now: datetime) -> bool:
@@ -274,8 +299,7 @@ class Clock:
 
     def _require_after_last_change(self, now: datetime) -> None:
         _require_aware(now)
-        last = self.segments[-1] if self.segments else None
-        latest = self.started_at if last is None else (last.end or last.start)
+        latest = self.last_change
         if now < latest:
             raise ClockError(f"{now.isoformat()} is before the clock's last change at {latest.isoformat()}")
 

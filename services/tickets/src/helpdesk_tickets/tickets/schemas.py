@@ -1,4 +1,4 @@
-"""HTTP schemas: Create / Update / Read per resource."""
+"""HTTP schemas of tickets: Create / Update / Read, and the queue view's query."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from helpdesk_contracts import Priority, Role, TicketStatus, Visibility
+from helpdesk_contracts import Priority, TicketStatus
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=250)]
-Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class Strict(BaseModel):
@@ -25,21 +27,31 @@ class TicketCreate(Strict):
     description: Description = ""
     priority: Priority = Priority.NORMAL
     customer_id: ExternalId | None = Field(default=None, description="required when an agent files for a customer")
+    customer_email: Email | None = None
+    customer_name: Name | None = None
     category_id: uuid.UUID | None = None
-    tags: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]] = Field(
-        default_factory=list, max_length=50
-    )
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
     order_id: ExternalId | None = None
     product_id: ExternalId | None = None
 
 
+class TicketUpdate(Strict):
+    """Only the fields present change; `null` clears category, order and product."""
+
+    subject: Subject | None = None
+    priority: Priority | None = None
+    category_id: uuid.UUID | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=50)
+    order_id: ExternalId | None = None
+    product_id: ExternalId | None = None
+
+
+class TagsChange(Strict):
+    tags: list[Tag] = Field(min_length=1, max_length=50)
+
+
 class StatusChange(Strict):
     status: TicketStatus
-
-
-class MessageCreate(Strict):
-    body: Body
-    visibility: Visibility = Visibility.PUBLIC
 
 
 class TicketRead(BaseModel):
@@ -49,6 +61,8 @@ class TicketRead(BaseModel):
     number: int
     merchant_id: str
     customer_id: str
+    customer_email: str | None
+    customer_name: str | None
     subject: str
     description: str
     status: TicketStatus
@@ -59,19 +73,11 @@ class TicketRead(BaseModel):
     escalation_level: int
     order_id: str | None
     product_id: str | None
+    sla_state: str
+    sla_due_at: datetime | None
     first_responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
     created_at: datetime
     updated_at: datetime
     version: int
-
-
-class MessageRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    ticket_id: uuid.UUID
-    author_id: str
-    author_role: Role
-    visibility: Visibility
-    body: str
-    created_at: datetime

@@ -1,0 +1,27 @@
+"""Ticket events in: each runs inside the inbox-guarded transaction the framework commits."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpdesk_contracts import Envelope, EventType, Payload
+from helpdesk_servicekit.consumers import EventConsumers
+from helpdesk_sla.clocks import service
+
+consumers = EventConsumers("sla")
+
+CONSUMED = (
+    EventType.TICKET_CREATED,
+    EventType.TICKET_UPDATED,
+    EventType.TICKET_STATUS_CHANGED,
+    EventType.TICKET_MESSAGE_ADDED,
+    EventType.TICKET_ESCALATED,
+)
+
+
+async def on_ticket_event(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
+    await service.apply_ticket_event(session, envelope, payload)
+
+
+for event_type in CONSUMED:
+    consumers.on(event_type)(on_ticket_event)

@@ -1,0 +1,264 @@
+"""Use cases on ticket clocks: apply a ticket event, fire due timers, re-plan onto new versions."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from helpdesk_contracts import (
+    Envelope,
+    Payload,
+    Role,
+    TicketEscalated,
+    TicketMessageAdded,
+    TicketSnapshot,
+    Visibility,
+)
+from helpdesk_contracts.tickets import TicketEvent
+from helpdesk_servicekit.db import unit_of_work
+from helpdesk_sla.clocks import events, repository
+from helpdesk_sla.clocks.repository import TicketRecord
+from helpdesk_sla.domain import Placement, SlaDomainError, SlaEvent, TicketFact, TicketSla
+from helpdesk_sla.policies.catalog import catalog
+
+log = logging.getLogger(__name__)
+
+Sessions = async_sessionmaker[AsyncSession]
+STAFF = frozenset({Role.AGENT, Role.MANAGER})
+RETRY_FAILED_TICKET = timedelta(seconds=30)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def apply_ticket_event(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
+    """Bring the ticket's clocks up to date with one ticket event (inside the consumer's transaction).
+
+    The event's facts join the ticket's others and the clocks are rebuilt from all of them in ticket_version
+    order, so events arriving late or out of order land where they belong.
+    """
+    assert isinstance(payload, TicketEvent)
+    snapshot = payload.ticket
+    record = await repository.lock_ticket(session, envelope.merchant_id, snapshot.ticket_id)
+    if record is None:
+        record = _first_sight(envelope.merchant_id, snapshot)
+        if not await repository.insert_ticket(session, record):  # another consumer stored it first
+            record = await repository.lock_ticket(session, envelope.merchant_id, snapshot.ticket_id)
+            assert record is not None
+    level = max(snapshot.escalation_level, payload.level if isinstance(payload, TicketEscalated) else 1)
+    fact = _fact_values(snapshot, envelope.occurred_at, author=_author(payload), level=level) | {
+        "event_id": envelope.event_id
+    }
+    if not await repository.add_fact(session, record.merchant_id, record.ticket_id, fact):
+        return  # this ticket version was already applied, under another event id
+    await _rebuild(session, record)
+    await repository.save(session, [record], utcnow())
+    staged = events.envelopes(
+        record, record.sla.events, correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id)
+    )
+    await events.stage(session, [(record, envelope) for envelope in staged])
+
+
+def _first_sight(merchant_id: str, snapshot: TicketSnapshot) -> TicketRecord:
+    return TicketRecord(
+        merchant_id=merchant_id,
+        ticket_id=snapshot.ticket_id,
+        ticket_version=snapshot.ticket_version,
+        priority=snapshot.priority.value,
+        category_id=snapshot.category_id,
+        tags=sorted(snapshot.tags),
+        created_at=snapshot.created_at,
+        sla=TicketSla(status=snapshot.status.value),
+    )
+
+
+def _author(payload: Payload) -> str | None:
+    if not isinstance(payload, TicketMessageAdded) or payload.visibility is not Visibility.PUBLIC:
+        return None
+    if payload.author_role in STAFF:
+        return "agent"
+    return "customer" if payload.author_role is Role.CUSTOMER else None
+
+
+def _fact_values(snapshot: TicketSnapshot, at: datetime, *, author: str | None, level: int) -> dict[str, Any]:
+    return {
+        "version": snapshot.ticket_version,
+        "seq": 0,
+        "event_id": None,
+        "at": at,
+        "status": snapshot.status.value,
+        "priority": snapshot.priority.value,
+        "category_id": snapshot.category_id,
+        "tags": sorted(snapshot.tags),
+        "author": author,
+        "escalation_level": level,
+        "placement_resolved": False,
+        "policy_id": None,
+        "policy_version": None,
+        "calendar_version": None,
+        "replan": False,
+    }
+
+
+PlacementKey = tuple[uuid.UUID, int, int | None]
+
+
+async def _rebuild(session: AsyncSession, record: TicketRecord) -> None:
+    """Replay all the ticket's facts into a fresh TicketSla, keeping what was already announced."""
+    rows = await repository.facts(session, record.merchant_id, record.ticket_id)
+    resolved: dict[tuple[int, int], PlacementKey | None] = {}
+    previous_attributes = None
+    for row in rows:
+        if row.placement_resolved:
+            resolved[(row.version, row.seq)] = (
+                (row.policy_id, row.policy_version, row.calendar_version) if row.policy_id else None
+            )
+        if row.replan:
+            continue
+        attributes = _attributes(row)
+        if attributes != previous_attributes and not row.placement_resolved:
+            # First sight, or the attributes changed: which policy matches them (asked once, then kept).
+            placement = await catalog.matching(session, record.merchant_id, row.priority, row.category_id, row.tags)
+            key = _key(placement)
+            await repository.resolve_fact_placement(
+                session, record.merchant_id, record.ticket_id, row.version, row.seq, key
+            )
+            resolved[(row.version, row.seq)] = key
+        previous_attributes = attributes
+    placements = await catalog.placements(session, record.merchant_id, {k for k in resolved.values() if k})
+    facts = [
+        TicketFact(
+            version=row.version,
+            at=row.at,
+            status=row.status,
+            attributes=_attributes(row),
+            author=row.author,
+            escalation_level=row.escalation_level,
+            placement=placements.get(key) if (key := resolved.get((row.version, row.seq))) else None,
+            replan=row.replan,
+        )
+        for row in rows
+    ]
+    previous = record.sla
+    record.sla = TicketSla.replay(record.created_at, facts, previous)
+    record.removed_clocks = {(c.metric.value, c.run) for c in previous.clocks} - {
+        (c.metric.value, c.run) for c in record.sla.clocks
+    }
+    latest = max((row for row in rows if not row.replan), key=lambda row: row.version)
+    record.ticket_version = latest.version
+    record.priority, record.category_id, record.tags = latest.priority, latest.category_id, list(latest.tags)
+
+
+def _attributes(row: Any) -> tuple[str, uuid.UUID | None, tuple[str, ...]]:
+    return row.priority, row.category_id, tuple(sorted(row.tags))
+
+
+def _key(placement: Placement | None) -> PlacementKey | None:
+    if placement is None:
+        return None
+    return placement.policy.id, placement.policy.version, placement.calendar_version
+
+
+@dataclass(frozen=True)
+class FiringRound:
+    """What one pass of the timer worker did."""
+
+    claimed_at: datetime
+    tickets: int
+    events: int
+    next_fire_at: datetime | None
+
+
+async def fire_due(sessions: Sessions, limit: int) -> FiringRound:
+    """Fire the warnings, breaches and escalation steps due now, for up to `limit` tickets, in one transaction."""
+    async with unit_of_work(sessions) as session:
+        now = utcnow()
+        records = await repository.claim_due(session, now, limit)
+        fired, staged = [], []
+        for record in records:
+            try:
+                recorded = record.sla.fire_due(now)
+            except SlaDomainError:
+                log.exception("cannot fire the timers of ticket %s; retrying later", record.ticket_id)
+                await repository.postpone_timers(session, record, now + RETRY_FAILED_TICKET)
+                continue
+            fired.append(record)
+            staged += [(record, envelope) for envelope in _envelopes(record, recorded)]
+        await repository.save(session, fired, now)
+        await events.stage(session, staged)
+        next_fire_at = await repository.next_fire_at(session)
+        await session.commit()
+    return FiringRound(now, len(records), len(staged), next_fire_at)
+
+
+async def replan(
+    sessions: Sessions,
+    merchant_id: str,
+    *,
+    policy_id: uuid.UUID | None = None,
+    calendar_id: uuid.UUID | None = None,
+    batch_size: int = 200,
+) -> int:
+    """Move tickets with open clocks under the policy (or in the calendar) to the current versions.
+
+    Works in batches of tickets, each its own transaction; running it again finishes an interrupted re-plan.
+    """
+    done, after = 0, None
+    while True:
+        async with unit_of_work(sessions) as session:
+            ticket_ids = await repository.tickets_with_open_clocks(
+                session, merchant_id, policy_id=policy_id, calendar_id=calendar_id, after=after, limit=batch_size
+            )
+            if not ticket_ids:
+                return done
+            records = await repository.lock_tickets(session, merchant_id, ticket_ids)
+            now = utcnow()
+            for record in records:
+                placement = await _latest_placement(session, record, policy_id=policy_id, calendar_id=calendar_id)
+                if placement is None or _already_on(record, placement):
+                    continue
+                await repository.add_replan_fact(session, record, _key(placement), now)
+                await _rebuild(session, record)
+                done += 1
+            # Deadlines the new targets put in the past are fired by the timer worker, like any other.
+            await repository.save(session, records, now)
+            await events.stage(
+                session, [(record, e) for record in records for e in _envelopes(record, record.sla.events)]
+            )
+            await session.commit()
+        after = ticket_ids[-1]
+
+
+def _already_on(record: TicketRecord, placement: Placement) -> bool:
+    return all(
+        tracked.policy == placement.policy and tracked.calendar_version == placement.calendar_version
+        for tracked in record.sla.open_clocks()
+    )
+
+
+async def _latest_placement(
+    session: AsyncSession, record: TicketRecord, *, policy_id: uuid.UUID | None, calendar_id: uuid.UUID | None
+) -> Placement | None:
+    current = record.sla.placement
+    if current is None:
+        return None
+    if policy_id is not None:
+        return await catalog.latest(session, record.merchant_id, policy_id) if current.policy.id == policy_id else None
+    if current.policy.calendar_id != calendar_id:
+        return None
+    return await catalog.placement(session, record.merchant_id, current.policy)
+
+
+def _envelopes(record: TicketRecord, recorded: list[SlaEvent]) -> list[Envelope]:
+    return events.envelopes(record, recorded, correlation_id=None, causation_id=None)
+
+
+async def read_ticket(sessions: Sessions, merchant_id: str, ticket_id: uuid.UUID) -> TicketRecord | None:
+    async with unit_of_work(sessions) as session:
+        return await repository.read_ticket(session, merchant_id, ticket_id)

@@ -1,0 +1,53 @@
+"""Wiring only: settings, routers, consumers and the timer worker into the servicekit app factory."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from helpdesk_servicekit.app import Runtime, ServiceSpec, create_app
+from helpdesk_servicekit.app import run as run_service
+from helpdesk_servicekit.db import service_database_url
+from helpdesk_servicekit.settings import ServiceSettings
+from helpdesk_sla.clocks.api import router as clocks_router
+from helpdesk_sla.clocks.consumers import consumers
+from helpdesk_sla.compliance.api import router as compliance_router
+from helpdesk_sla.policies.api import router as policies_router
+from helpdesk_sla.settings import SlaSettings
+from helpdesk_sla.timers.engine import TimerEngine
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+async def run_timers(runtime: Runtime, stop: asyncio.Event) -> None:
+    """The SLA timer worker (worker and all roles)."""
+    settings = runtime.settings
+    engine = TimerEngine(
+        runtime.sessions,
+        listen_dsn=service_database_url(settings.service_dsn, settings.database_name).replace(
+            "postgresql+asyncpg://", "postgresql://", 1
+        ),
+        batch_size=getattr(settings, "timer_batch_size", 500),
+        max_sleep=getattr(settings, "timer_max_sleep_seconds", 5.0),
+    )
+    await engine.run(stop)
+
+
+def build(settings: ServiceSettings) -> FastAPI:
+    return create_app(
+        ServiceSpec(
+            settings=settings,
+            migrations_dir=MIGRATIONS,
+            routers=[policies_router, clocks_router, compliance_router],
+            consumers=consumers,
+            background=[run_timers],
+            title="Helpdesk SLA",
+            description="SLA policies, business-hours calendars, per-ticket clocks, warnings, breaches, escalation.",
+        )
+    )
+
+
+def run() -> None:
+    run_service(build, SlaSettings)

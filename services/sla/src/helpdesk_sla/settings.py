@@ -1,0 +1,14 @@
+from typing import ClassVar
+
+from pydantic import Field
+
+from helpdesk_servicekit.settings import ServiceSettings
+
+
+class SlaSettings(ServiceSettings):
+    service_name: ClassVar[str] = "sla"
+    default_port: ClassVar[int] = 8102
+
+    timer_batch_size: int = Field(default=500, ge=1, le=10_000, description="tickets a timer wake handles at most")
+    timer_max_sleep_seconds: float = Field(default=5.0, gt=0, le=300, description="longest nap between due checks")
+    replan_batch_size: int = Field(default=200, ge=1, le=10_000, description="tickets per re-plan transaction")

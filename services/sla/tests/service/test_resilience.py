@@ -1,0 +1,103 @@
+"""Several SLA instances on one database, and restarts: every timer fires exactly once, none is lost."""
+
+import asyncio
+import json
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from helpdesk_servicekit.broker import AmqpPublisher, Topology
+from helpdesk_servicekit.testing.tap import EventTap
+
+from ..harness import Harness, TicketStream, a_merchant, a_policy, applied, manager, now, seconds_between, started
+
+LADDER = [{"level": 2, "after_breach_seconds": 0}, {"level": 3, "after_breach_seconds": 1}]
+
+
+@pytest.fixture
+async def isolated(database_factory, sla_settings, amqp_url, amqp_namespace, request):
+    """A database and a broker namespace of the test's own, so the session's SLA service does not compete."""
+    namespace = f"{amqp_namespace}{request.node.name[:20]}."
+    database_url = await database_factory("sla")
+    publisher = AmqpPublisher(amqp_url, Topology(namespace))
+    async with EventTap(amqp_url, namespace, "sla.#") as tap:
+        yield lambda: sla_settings(database_url, namespace), publisher, tap
+    await publisher.close()
+
+
+def fired(tap, merchant):
+    """(ticket, event type, metric, level) of every SLA event for the merchant, duplicates included."""
+    bodies = [json.loads(message.body) for message in tap.messages]
+    return [
+        (b["payload"]["ticket_id"], b["event_type"], b["payload"]["metric"], b["payload"].get("level"))
+        for b in bodies
+        if b["merchant_id"] == merchant
+    ]
+
+
+async def test_two_instances_fire_every_warning_breach_and_escalation_step_exactly_once(isolated):
+    settings, publisher, tap = isolated
+    merchant = a_merchant()
+    async with started(settings()) as first, started(settings()) as second:
+        harness = Harness(app=first, publisher=publisher, tap=tap)
+        policy = a_policy(first_response_seconds=2, resolution_seconds=3, warn_at_percent=50, escalation=LADDER)
+        assert (await first.post("/v1/sla/policies", json=policy, headers=manager(merchant))).status_code == 201
+        tickets = [TicketStream(harness, merchant) for _ in range(12)]
+        for ticket in tickets:
+            await ticket.created()
+        expected = {
+            (str(ticket.id), event_type, metric, level)
+            for ticket in tickets
+            for event_type, metric, level in (
+                ("sla.warning", "first_response", None),
+                ("sla.warning", "resolution", None),
+                ("sla.breached", "first_response", None),
+                ("sla.breached", "resolution", None),
+                ("sla.escalation_requested", "resolution", 2),
+                ("sla.escalation_requested", "resolution", 3),
+            )
+        }
+
+        async def all_fired():
+            return set(fired(tap, merchant)) >= expected
+
+        deadline = asyncio.get_running_loop().time() + 30
+        while not await all_fired():
+            assert asyncio.get_running_loop().time() < deadline, sorted(expected - set(fired(tap, merchant)))
+            await asyncio.sleep(0.1)
+        await tap.settle(2.0)
+        for app in (first, second):
+            await applied(app.app.state.sessions, tickets[-1])
+
+    counts = Counter(fired(tap, merchant))
+    assert set(counts) == expected
+    assert max(counts.values()) == 1
+
+
+async def test_a_deadline_that_passed_while_the_service_was_down_fires_at_start_up(isolated):
+    settings, publisher, tap = isolated
+    merchant = a_merchant()
+    async with started(settings()) as before:
+        harness = Harness(app=before, publisher=publisher, tap=tap)
+        policy = a_policy(first_response_seconds=2, resolution_seconds=8, escalation=LADDER)
+        assert (await before.post("/v1/sla/policies", json=policy, headers=manager(merchant))).status_code == 201
+        ticket = await TicketStream(harness, merchant).created()
+        await harness.applied(ticket)
+        planned = await harness.sla_of(ticket)
+    assert [t["kind"] for t in planned["timers"]] == ["breach", "breach", "escalation", "escalation"]
+    await asyncio.sleep(max(0.0, (ticket.created_at + timedelta(seconds=3) - now()).total_seconds()))
+    assert fired(tap, merchant) == []
+
+    restarted = now()
+    async with started(settings()) as after:
+        harness = Harness(app=after, publisher=publisher, tap=tap)
+        [breach] = await harness.wait_events(ticket, "sla.breached", timeout=15)
+        escalations = await harness.wait_events(ticket, "sla.escalation_requested", count=2, timeout=20)
+        await tap.settle(1.0)
+
+    assert breach["payload"]["metric"] == "first_response"
+    assert seconds_between(breach["payload"]["due_at"], ticket.created_at) == 2
+    assert seconds_between(breach["occurred_at"], restarted) >= 0
+    assert [e["payload"]["level"] for e in escalations] == [2, 3]
+    assert len(fired(tap, merchant)) == 4

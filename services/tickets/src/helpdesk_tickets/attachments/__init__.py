@@ -1,0 +1,1 @@
+"""Attachments: streamed uploads, sniffed and deny-listed, stored behind a storage interface."""

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from helpdesk_servicekit.auth import ManagerPrincipal, StaffPrincipal
+from helpdesk_servicekit.idempotency import IdempotencyKey
+from helpdesk_tickets.compensation import service
+from helpdesk_tickets.compensation.schemas import (
+    CompensationCreate,
+    CompensationDecision,
+    CompensationList,
+    CompensationRead,
+)
+from helpdesk_tickets.context import Ctx
+
+router = APIRouter(prefix="/v1/tickets", tags=["compensation"])
+
+
+@router.post("/{ticket_id}/compensations", status_code=201, response_model=CompensationRead)
+async def request_compensation(
+    ticket_id: uuid.UUID,
+    data: CompensationCreate,
+    principal: StaffPrincipal,
+    ctx: Ctx,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Issue a compensation (or request one above the approval threshold)."""
+    status, body = await service.request_compensation(
+        ctx.sessions, principal, ticket_id, data, ctx.settings, idempotency_key
+    )
+    return JSONResponse(body, status_code=status)
+
+
+@router.get("/{ticket_id}/compensations", response_model=CompensationList)
+async def list_compensations(ticket_id: uuid.UUID, principal: StaffPrincipal, ctx: Ctx) -> CompensationList:
+    """The ticket's compensations, newest first, with totals per currency."""
+    return await service.list_compensations(ctx.sessions, principal, ticket_id)
+
+
+@router.post("/{ticket_id}/compensations/{compensation_id}/decision", response_model=CompensationRead)
+async def decide(
+    ticket_id: uuid.UUID,
+    compensation_id: uuid.UUID,
+    data: CompensationDecision,
+    principal: ManagerPrincipal,
+    ctx: Ctx,
+) -> CompensationRead:
+    """A manager approves or rejects a pending compensation."""
+    return await service.decide(ctx.sessions, principal, ticket_id, compensation_id, data)

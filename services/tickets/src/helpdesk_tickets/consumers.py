@@ -1,0 +1,65 @@
+"""Event subscribers: envelope → use case, inside servicekit's inbox-guarded transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpdesk_contracts import (
+    Envelope,
+    EventType,
+    Payload,
+    RoutingAssignmentDecided,
+    SlaBreached,
+    SlaEscalationRequested,
+    SlaMet,
+    SlaWarning,
+)
+from helpdesk_servicekit.consumers import EventConsumers
+from helpdesk_tickets.assignment.service import apply_routing_decision
+from helpdesk_tickets.domain.assignment import RoutingDecision
+from helpdesk_tickets.domain.sla import ClockFlag
+from helpdesk_tickets.escalation.service import apply_sla_escalation
+from helpdesk_tickets.sla_flags.service import apply_clock_event_to_ticket
+
+consumers = EventConsumers("tickets")
+
+
+@consumers.on(EventType.ROUTING_ASSIGNMENT_DECIDED)
+async def on_assignment_decided(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
+    assert isinstance(payload, RoutingAssignmentDecided)
+    decision = RoutingDecision(payload.agent_id, payload.ticket_version, envelope.occurred_at)
+    await apply_routing_decision(session, envelope.merchant_id, payload.ticket_id, decision)
+
+
+@consumers.on(EventType.SLA_ESCALATION_REQUESTED)
+async def on_escalation_requested(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
+    assert isinstance(payload, SlaEscalationRequested)
+    await apply_sla_escalation(session, envelope.merchant_id, payload.ticket_id, payload.level, payload.metric)
+
+
+async def _clock(session: AsyncSession, envelope: Envelope, payload: Payload, flag: ClockFlag) -> None:
+    assert isinstance(payload, SlaWarning | SlaBreached | SlaMet)
+    await apply_clock_event_to_ticket(
+        session,
+        envelope.merchant_id,
+        payload.ticket_id,
+        payload.metric.value,
+        flag,
+        due_at=payload.due_at,
+        at=payload.at,
+    )
+
+
+@consumers.on(EventType.SLA_WARNING)
+async def on_sla_warning(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
+    await _clock(session, envelope, payload, ClockFlag.AT_RISK)
+
+
+@consumers.on(EventType.SLA_BREACHED)
+async def on_sla_breached(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
+    await _clock(session, envelope, payload, ClockFlag.BREACHED)
+
+
+@consumers.on(EventType.SLA_MET)
+async def on_sla_met(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
+    await _clock(session, envelope, payload, ClockFlag.MET)

@@ -1,0 +1,1 @@
+"""Per-merchant settings: auto-close delay, reopen window, compensation approval thresholds."""

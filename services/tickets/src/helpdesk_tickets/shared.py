@@ -1,0 +1,152 @@
+"""What every feature's use cases share: the actor, the ticket snapshot, events and visibility rules."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from helpdesk_contracts import Payload, Role, TicketSnapshot, TicketStatus, make_envelope
+from helpdesk_servicekit import idempotency, outbox
+from helpdesk_servicekit.auth import Principal
+from helpdesk_servicekit.errors import NotFound
+from helpdesk_servicekit.telemetry import correlation_id
+from helpdesk_tickets import repository
+from helpdesk_tickets.models import HistoryEntry, Ticket
+
+PRODUCER = "tickets"
+SYSTEM_ROLE = "system"
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change: a person (customer, agent, manager) or the system (routing, sla, auto-close)."""
+
+    id: str
+    role: Role | None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        return cls(principal.user_id, principal.role)
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls(f"system:{name}", None)
+
+    @property
+    def role_name(self) -> str:
+        return self.role.value if self.role else SYSTEM_ROLE
+
+
+def snapshot(ticket: Ticket) -> TicketSnapshot:
+    return TicketSnapshot(
+        ticket_id=ticket.id,
+        number=ticket.number,
+        customer_id=ticket.customer_id,
+        customer_email=ticket.customer_email,
+        customer_name=ticket.customer_name,
+        subject=ticket.subject,
+        status=TicketStatus(ticket.status),
+        priority=ticket.priority,  # type: ignore[arg-type]
+        category_id=ticket.category_id,
+        tags=list(ticket.tags),
+        assignee_id=ticket.assignee_id,
+        escalation_level=ticket.escalation_level,
+        order_id=ticket.order_id,
+        product_id=ticket.product_id,
+        sla_state=ticket.sla_state,  # type: ignore[arg-type]
+        sla_due_at=ticket.sla_due_at,
+        created_at=ticket.created_at,
+        ticket_version=ticket.version,
+    )
+
+
+async def emit(session: AsyncSession, ticket: Ticket, payload: Payload, causation_id: str | None = None) -> None:
+    """Stage an event about `ticket` in the current transaction, ordered by ticket."""
+    envelope = make_envelope(
+        payload,
+        merchant_id=ticket.merchant_id,
+        producer=PRODUCER,
+        correlation_id=correlation_id.get(),
+        causation_id=causation_id,
+    )
+    await outbox.add(session, envelope, ordering_key=str(ticket.id))
+
+
+def actor_fields(actor: Actor) -> dict[str, Any]:
+    return {"actor_id": actor.id, "actor_role": actor.role}
+
+
+def touch(ticket: Ticket, now: datetime) -> None:
+    """Every change bumps the ticket's version: one version per event, so consumers can order them."""
+    ticket.updated_at = now
+    ticket.version += 1
+
+
+def record(session: AsyncSession, ticket: Ticket, actor: Actor, field: str, old: Any, new: Any, now: datetime) -> None:
+    """Append one row to the ticket's audit trail (never updated, never deleted)."""
+    session.add(
+        HistoryEntry(
+            merchant_id=ticket.merchant_id,
+            ticket_id=ticket.id,
+            at=now,
+            actor_id=actor.id,
+            actor_role=actor.role_name,
+            field=field,
+            old_value=_jsonable(old),
+            new_value=_jsonable(new),
+            ticket_version=ticket.version,
+        )
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, uuid.UUID | datetime):
+        return str(value) if isinstance(value, uuid.UUID) else value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "value") and isinstance(getattr(value, "value", None), str):
+        return value.value
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+def can_see(principal: Principal, ticket: Ticket) -> bool:
+    """Staff see every ticket of their merchant; a customer sees their own."""
+    return ticket.merchant_id == principal.merchant_id and (
+        principal.is_staff or ticket.customer_id == principal.user_id
+    )
+
+
+async def load_visible(
+    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID, *, for_update: bool = False
+) -> Ticket:
+    """The ticket if the caller may see it; 404 for another merchant's or another customer's."""
+    ticket = await repository.get_ticket(session, principal.merchant_id, ticket_id, for_update=for_update)
+    if ticket is None or not can_see(principal, ticket):
+        raise NotFound(f"ticket {ticket_id} not found")
+    return ticket
+
+
+async def replay_or_reserve(
+    session: AsyncSession, principal: Principal, key: str | None, *request: Any
+) -> idempotency.StoredResponse | None:
+    """With an Idempotency-Key: the stored response of an earlier identical request, else reserve the key."""
+    if not key:
+        return None
+    fingerprint = idempotency.fingerprint(*request)
+    return await idempotency.reserve(session, principal.merchant_id, principal.user_id, key, fingerprint)
+
+
+async def remember(session: AsyncSession, principal: Principal, key: str | None, status: int, body: Any) -> None:
+    if key:
+        await idempotency.remember(session, principal.merchant_id, principal.user_id, key, status, body)

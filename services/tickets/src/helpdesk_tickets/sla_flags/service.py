@@ -1,0 +1,45 @@
+"""SLA flags on the ticket (sla_state, next due time) for queue views, from the SLA service's events.
+
+The SLA service owns these facts, so applying them emits no ticket event; the ticket's version still
+moves (every change does), and later ticket.* snapshots carry the flags.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpdesk_tickets import repository
+from helpdesk_tickets.domain.sla import ClockFlag, apply_clock_event, summarize
+from helpdesk_tickets.shared import Actor, record, touch, utcnow
+
+
+async def apply_clock_event_to_ticket(
+    session: AsyncSession,
+    merchant_id: str,
+    ticket_id: uuid.UUID,
+    metric: str,
+    flag: ClockFlag,
+    *,
+    due_at: datetime | None,
+    at: datetime,
+) -> bool:
+    """Fold one sla.warning / sla.breached / sla.met into the ticket; False when stale or unknown."""
+    ticket = await repository.get_ticket(session, merchant_id, ticket_id, for_update=True)
+    if ticket is None:
+        return False
+    clocks = apply_clock_event(dict(ticket.sla_clocks), metric, flag, due_at=due_at, at=at)
+    if clocks is None:
+        return False
+    state, next_due = summarize(clocks)
+    now = utcnow()
+    previous_state = ticket.sla_state
+    ticket.sla_clocks = clocks
+    ticket.sla_due_at = next_due
+    ticket.sla_state = state.value
+    touch(ticket, now)
+    if previous_state != state.value:
+        record(session, ticket, Actor.system("sla"), "sla_state", previous_state, state.value, now)
+    return True

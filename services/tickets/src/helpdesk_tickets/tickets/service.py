@@ -1,0 +1,197 @@
+"""Ticket use cases: open, read, list (queue views), edit, tag, change status."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from helpdesk_contracts import Role, TicketCreated, TicketStatus, TicketUpdated
+from helpdesk_servicekit import idempotency
+from helpdesk_servicekit.auth import Principal
+from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.errors import Forbidden, Unprocessable
+from helpdesk_servicekit.pagination import Page, decode_cursor, encode_cursor
+from helpdesk_tickets import repository
+from helpdesk_tickets.categories.service import ensure_usable_category
+from helpdesk_tickets.domain.tickets import add_tags, normalize_tags, remove_tags
+from helpdesk_tickets.merchant_settings.service import load_policy
+from helpdesk_tickets.models import Ticket
+from helpdesk_tickets.repository import Sort, TicketFilter
+from helpdesk_tickets.settings import TicketsSettings
+from helpdesk_tickets.shared import Actor, Sessions, actor_fields, emit, load_visible, record, snapshot, touch, utcnow
+from helpdesk_tickets.tickets import operations
+from helpdesk_tickets.tickets.schemas import TicketCreate, TicketRead, TicketUpdate
+
+UPDATABLE = ("subject", "priority", "category_id", "tags", "order_id", "product_id")
+
+
+def _customer_of(principal: Principal, data: TicketCreate) -> str:
+    if principal.role is Role.CUSTOMER:
+        if data.customer_id not in (None, principal.user_id):
+            raise Forbidden("customers open tickets for themselves only")
+        return principal.user_id
+    if data.customer_id is None:
+        raise Unprocessable(
+            "customer_id is required when staff open a ticket",
+            errors=[{"field": "body.customer_id", "message": "Field required", "code": "missing"}],
+        )
+    return data.customer_id
+
+
+async def create_ticket(
+    sessions: Sessions, principal: Principal, data: TicketCreate, idempotency_key: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """Open a ticket (a customer for self, staff on behalf of `customer_id`); returns status and body."""
+    customer_id = _customer_of(principal, data)
+    async with unit_of_work(sessions) as session:
+        if idempotency_key:
+            request_hash = idempotency.fingerprint("create_ticket", data.model_dump(mode="json"))
+            stored = await idempotency.reserve(
+                session, principal.merchant_id, principal.user_id, idempotency_key, request_hash
+            )
+            if stored is not None:
+                return stored.status_code, stored.body
+        if data.category_id is not None:
+            await ensure_usable_category(session, principal.merchant_id, data.category_id)
+        now = utcnow()
+        ticket = Ticket(
+            merchant_id=principal.merchant_id,
+            number=await repository.next_ticket_number(session, principal.merchant_id),
+            customer_id=customer_id,
+            customer_email=data.customer_email,
+            customer_name=data.customer_name,
+            subject=data.subject,
+            description=data.description,
+            status=TicketStatus.NEW.value,
+            priority=data.priority.value,
+            category_id=data.category_id,
+            tags=normalize_tags(data.tags),
+            order_id=data.order_id,
+            product_id=data.product_id,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        session.add(ticket)
+        actor = Actor.of(principal)
+        record(session, ticket, actor, "created", None, {"subject": ticket.subject, "priority": ticket.priority}, now)
+        await emit(session, ticket, TicketCreated(ticket=snapshot(ticket), **actor_fields(actor)))
+        body = TicketRead.model_validate(ticket).model_dump(mode="json")
+        if idempotency_key:
+            await idempotency.remember(session, principal.merchant_id, principal.user_id, idempotency_key, 201, body)
+        await session.commit()
+    return 201, body
+
+
+async def get_ticket(sessions: Sessions, principal: Principal, ticket_id: uuid.UUID) -> TicketRead:
+    async with unit_of_work(sessions) as session:
+        return TicketRead.model_validate(await load_visible(session, principal, ticket_id))
+
+
+def _cursor_value(ticket: TicketRead, key: str) -> Any:
+    value = {
+        "created": ticket.created_at,
+        "updated": ticket.updated_at,
+        "priority": ["low", "normal", "high", "urgent"].index(ticket.priority.value),
+        "sla_due": ticket.sla_due_at,
+    }[key]
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _decode_after(cursor: str, sort: Sort) -> tuple[Any, uuid.UUID]:
+    values = decode_cursor(cursor)
+    bad = Unprocessable("cursor is not valid", errors=[{"field": "query.cursor", "message": "invalid cursor"}])
+    if len(values) != 3 or values[0] != sort.key:
+        raise bad
+    try:
+        raw, last_id = values[1], uuid.UUID(values[2])
+        if raw is None or sort.key == "priority":
+            return (None if raw is None else int(raw)), last_id
+        return datetime.fromisoformat(raw), last_id
+    except (TypeError, ValueError):
+        raise bad from None
+
+
+async def list_tickets(
+    sessions: Sessions, principal: Principal, query: TicketFilter, sort: Sort, limit: int, cursor: str | None
+) -> Page[TicketRead]:
+    """A queue view: customers see their own tickets and search public text only."""
+    if principal.role is Role.CUSTOMER:
+        query = TicketFilter(**{**query.__dict__, "customer_id": principal.user_id, "search_internal": False})
+    if cursor:
+        sort = Sort(sort.key, sort.descending, _decode_after(cursor, sort))
+    async with unit_of_work(sessions) as session:
+        rows = await repository.list_tickets(session, principal.merchant_id, query, sort, limit + 1)
+        items = [TicketRead.model_validate(t) for t in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor(sort.key, _cursor_value(last, sort.key), str(last.id))
+    return Page(items=items, next_cursor=next_cursor)
+
+
+async def update_ticket(
+    sessions: Sessions, principal: Principal, ticket_id: uuid.UUID, data: TicketUpdate
+) -> TicketRead:
+    """Edit subject, priority, category, tags, order or product → one `ticket.updated` naming the changes."""
+    async with unit_of_work(sessions) as session:
+        ticket = await load_visible(session, principal, ticket_id, for_update=True)
+        wanted: dict[str, Any] = {}
+        for name in UPDATABLE:
+            if name in data.model_fields_set:
+                value = getattr(data, name)
+                if name in ("subject", "priority") and value is None:
+                    raise Unprocessable(
+                        f"{name} cannot be null", errors=[{"field": f"body.{name}", "message": "may not be null"}]
+                    )
+                if name == "priority":
+                    value = value.value
+                elif name == "tags":
+                    value = normalize_tags(value or [])
+                wanted[name] = value
+        if wanted.get("category_id") is not None and wanted["category_id"] != ticket.category_id:
+            await ensure_usable_category(session, principal.merchant_id, wanted["category_id"])
+        changed = [name for name, value in wanted.items() if getattr(ticket, name) != value]
+        if changed:
+            await _apply_changes(session, ticket, {n: wanted[n] for n in changed}, Actor.of(principal))
+        await session.commit()
+        return TicketRead.model_validate(ticket)
+
+
+async def _apply_changes(session: Any, ticket: Ticket, changes: dict[str, Any], actor: Actor) -> None:
+    now = utcnow()
+    old = {name: getattr(ticket, name) for name in changes}
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    touch(ticket, now)
+    for name, value in changes.items():
+        record(
+            session, ticket, actor, name.removesuffix("_id") if name == "category_id" else name, old[name], value, now
+        )
+    await emit(session, ticket, TicketUpdated(ticket=snapshot(ticket), changed=list(changes), **actor_fields(actor)))
+
+
+async def change_tags(
+    sessions: Sessions, principal: Principal, ticket_id: uuid.UUID, *, add: list[str], remove: list[str]
+) -> TicketRead:
+    """Add or remove tags (case-insensitive); a no-op changes nothing and emits nothing."""
+    async with unit_of_work(sessions) as session:
+        ticket = await load_visible(session, principal, ticket_id, for_update=True)
+        tags = remove_tags(add_tags(list(ticket.tags), add), remove)
+        if tags != list(ticket.tags):
+            await _apply_changes(session, ticket, {"tags": tags}, Actor.of(principal))
+        await session.commit()
+        return TicketRead.model_validate(ticket)
+
+
+async def change_status(
+    sessions: Sessions, principal: Principal, ticket_id: uuid.UUID, target: TicketStatus, defaults: TicketsSettings
+) -> TicketRead:
+    """Move a ticket along the lifecycle table; anything else is a 409 naming the allowed targets."""
+    async with unit_of_work(sessions) as session:
+        ticket = await load_visible(session, principal, ticket_id, for_update=True)
+        policy = await load_policy(session, principal.merchant_id, defaults)
+        await operations.change_status(session, ticket, target, Actor.of(principal), utcnow(), policy)
+        await session.commit()
+        return TicketRead.model_validate(ticket)
