@@ -71,7 +71,11 @@ def test_content_disposition_is_always_a_download_with_an_escaped_utf8_name():
 
 
 def test_tags_are_normalized_case_insensitively():
-    assert normalize_tags(["VIP", " vip ", "Needs  Callback", "", "\uff26\uff55\uff4c\uff4c"]) == ["vip", "needs-callback", "full"]
+    assert normalize_tags(["VIP", " vip ", "Needs  Callback", "", "\uff26\uff55\uff4c\uff4c"]) == [
+        "vip",
+        "needs-callback",
+        "full",
+    ]
 
 
 def test_s3_requests_are_signed_as_the_aws_sigv4_reference_example():

@@ -1,28 +1,28 @@
-"""Domain SLA events to integration events, staged in the outbox in one round trip per batch."""
+"""Domain SLA events to integration events: envelopes, and the outbox rows that carry them."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Sequence
-
-from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import UTC, datetime
+from typing import Any
 
 from helpdesk_contracts import (
-    Envelope,
+    REGISTRY,
     Payload,
     SlaBreached,
     SlaEscalationRequested,
     SlaMet,
     SlaMetric,
     SlaWarning,
-    make_envelope,
 )
 from helpdesk_servicekit import outbox
-from helpdesk_servicekit.outbox import OutboxMessage
 from helpdesk_sla.clocks.repository import TicketRecord
 from helpdesk_sla.domain import SlaEvent, SlaEventKind
 
 PRODUCER = "sla"
+_KEYS = {model: key for key, model in REGISTRY.items()}
 _CLOCK_EVENTS: dict[SlaEventKind, type[SlaWarning | SlaBreached | SlaMet]] = {
     SlaEventKind.WARNING: SlaWarning,
     SlaEventKind.BREACHED: SlaBreached,
@@ -61,42 +61,44 @@ def payload_of(record: TicketRecord, event: SlaEvent) -> Payload:
 
 def envelopes(
     record: TicketRecord, events: Sequence[SlaEvent], *, correlation_id: str | None, causation_id: str | None
-) -> list[Envelope]:
-    return [
-        make_envelope(
-            payload_of(record, event),
-            merchant_id=record.merchant_id,
-            producer=PRODUCER,
-            correlation_id=correlation_id,
-            causation_id=causation_id,
+) -> list[dict[str, Any]]:
+    """Envelopes as the outbox stores them (the shape make_envelope gives, serialised once)."""
+    now = datetime.now(UTC).isoformat()
+    staged = []
+    for event in events:
+        payload = payload_of(record, event)
+        event_type, schema_version = _KEYS[type(payload)]
+        staged.append(
+            {
+                "event_id": str(uuid.uuid4()),
+                "event_type": event_type,
+                "schema_version": schema_version,
+                "occurred_at": now,
+                "merchant_id": record.merchant_id,
+                "producer": PRODUCER,
+                "correlation_id": correlation_id,
+                "causation_id": causation_id,
+                "payload": payload.model_dump(mode="json"),
+            }
         )
-        for event in events
-    ]
+    return staged
 
 
-async def stage(session: AsyncSession, staged: Sequence[tuple[TicketRecord, Envelope]]) -> None:
-    """Write the envelopes to the outbox in the caller's transaction, ordered per ticket, and wake the relay.
-
-    Same rows as servicekit's outbox.add, written with one INSERT and one NOTIFY for the whole batch.
-    """
-    if not staged:
-        return
+def outbox_rows(staged: Sequence[tuple[TicketRecord, dict[str, Any]]]) -> list[tuple[Any, ...]]:
+    """The outbox rows servicekit's outbox.add would write (partitioned by ticket, with trace headers), for
+    repository.save to insert with the round's other writes."""
     headers = outbox.trace_headers()
     rows = []
     for record, envelope in staged:
-        row_headers = dict(headers)
-        if envelope.correlation_id:
-            row_headers["x-correlation-id"] = envelope.correlation_id
+        row_headers = headers | ({"x-correlation-id": envelope["correlation_id"]} if envelope["correlation_id"] else {})
         rows.append(
-            {
-                "event_id": envelope.event_id,
-                "merchant_id": envelope.merchant_id,
-                "event_type": envelope.event_type,
-                "partition": outbox.partition_of(str(record.ticket_id)),
-                "envelope": envelope.model_dump(mode="json"),
-                "headers": row_headers,
-                "attempts": 0,
-            }
+            (
+                uuid.UUID(envelope["event_id"]),
+                envelope["merchant_id"],
+                envelope["event_type"],
+                outbox.partition_of(str(record.ticket_id)),
+                json.dumps(envelope),
+                json.dumps(row_headers),
+            )
         )
-    await session.execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": outbox.NOTIFY_CHANNEL})
+    return rows

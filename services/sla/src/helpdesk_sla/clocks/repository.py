@@ -1,21 +1,27 @@
-"""The only place with queries for tickets, clocks and timers: loads and saves TicketSla aggregates in bulk.
+"""The only place with queries for tickets, their facts, clocks and timers: loads and saves TicketSla aggregates.
 
 The ticket row is the lock that serialises everything about one ticket: consumers take it with FOR UPDATE, the
 timer worker with FOR UPDATE SKIP LOCKED, and only a holder of it reads or writes that ticket's clocks and timers.
+
+Queries run on the asyncpg connection under the caller's session, inside its transaction, and write in bulk with
+one set-based statement per table (unnest of arrays) so a timer round costs the same handful of round trips
+whether it fires one deadline or five hundred.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, text
+import asyncpg
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk_servicekit import outbox as outbox_module
 from helpdesk_sla.domain import (
     BusinessCalendar,
     Clock,
@@ -31,7 +37,9 @@ from helpdesk_sla.domain import (
 from helpdesk_sla.policies.catalog import catalog
 
 NOTIFY_CHANNEL = "helpdesk_sla_timers"
+OUTBOX_CHANNEL = outbox_module.NOTIFY_CHANNEL
 TimerKey = tuple[str, str, int]  # (metric, kind, level); level 0 for warnings and breaches
+Record = Mapping[str, Any]
 _TICKET_COLUMNS = (
     "ticket_version",
     "status",
@@ -43,7 +51,16 @@ _TICKET_COLUMNS = (
     "policy_version",
     "calendar_version",
 )
-_KEYS = "JOIN unnest(CAST(:m AS text[]), CAST(:t AS uuid[])) AS k(m, t) ON x.merchant_id = k.m AND x.ticket_id = k.t"
+# A ticket row with its clocks and timers, in one round trip.
+_TICKET_WITH = (
+    "SELECT s.*,"
+    " (SELECT coalesce(json_agg(c ORDER BY c.metric, c.run), '[]') FROM sla_clocks c"
+    "  WHERE c.merchant_id = s.merchant_id AND c.ticket_id = s.ticket_id) AS clock_rows,"
+    " (SELECT coalesce(json_agg(t), '[]') FROM sla_timers t"
+    "  WHERE t.merchant_id = s.merchant_id AND t.ticket_id = s.ticket_id) AS timer_rows{columns}"
+    " FROM sla_tickets s{tables}"
+)
+_TICKET = _TICKET_WITH.format(columns="", tables="")
 
 
 @dataclass
@@ -82,34 +99,114 @@ class TicketRecord:
         }
 
 
+async def driver(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under `session`, inside the session's transaction."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    db: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+    if not db.is_in_transaction():  # SQLAlchemy opens its transaction with its first statement
+        await session.execute(text("SELECT 1"))
+    return db
+
+
 async def lock_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> TicketRecord | None:
     """The ticket's aggregate, locked until the transaction ends; None if this service has not seen it."""
-    rows = (
-        await session.execute(
-            text("SELECT * FROM sla_tickets WHERE merchant_id = :m AND ticket_id = :t FOR UPDATE"),
-            {"m": merchant_id, "t": ticket_id},
-        )
-    ).all()
+    db = await driver(session)
+    rows = await db.fetch(
+        f"{_TICKET} WHERE s.merchant_id = $1 AND s.ticket_id = $2 FOR UPDATE OF s", merchant_id, ticket_id
+    )
+    records = await hydrate(session, rows)
+    return records[0] if records else None
+
+
+async def read_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> TicketRecord | None:
+    """The ticket's aggregate without locking it (for reading)."""
+    db = await driver(session)
+    rows = await db.fetch(f"{_TICKET} WHERE s.merchant_id = $1 AND s.ticket_id = $2", merchant_id, ticket_id)
     records = await hydrate(session, rows)
     return records[0] if records else None
 
 
 async def insert_ticket(session: AsyncSession, record: TicketRecord) -> bool:
     """Store a ticket seen for the first time; False if another transaction stored it first."""
+    db = await driver(session)
     columns = record.columns()
     names = ", ".join(columns)
-    values = ", ".join(f":{name}" for name in columns)
-    inserted = await session.execute(
-        text(
-            f"INSERT INTO sla_tickets (merchant_id, ticket_id, ticket_created_at, {names})"
-            f" VALUES (:merchant_id, :ticket_id, :created_at, {values}) ON CONFLICT DO NOTHING RETURNING ticket_id"
-        ),
-        {"merchant_id": record.merchant_id, "ticket_id": record.ticket_id, "created_at": record.created_at} | columns,
+    values = ", ".join(f"${n}" for n in range(4, len(columns) + 4))
+    inserted = await db.fetchval(
+        f"INSERT INTO sla_tickets (merchant_id, ticket_id, ticket_created_at, {names}) VALUES ($1, $2, $3, {values})"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        record.merchant_id,
+        record.ticket_id,
+        record.created_at,
+        *columns.values(),
     )
-    if inserted.first() is None:
+    if not inserted:
         return False
     record.saved = columns
     return True
+
+
+async def claim_due(session: AsyncSession, now: datetime, limit: int) -> tuple[list[TicketRecord], datetime | None]:
+    """Lock tickets that have a timer due at `now`, skipping tickets another transaction holds; also returns the
+    earliest timer after `now`. This is the round's first statement, so it opens the session's transaction."""
+    result = await session.execute(
+        text(
+            _TICKET_WITH.format(
+                columns=", later.at AS next_fire_at",
+                tables=", (SELECT min(fire_at) AS at FROM sla_timers WHERE fire_at > :now) AS later",
+            )
+            + " WHERE (s.merchant_id, s.ticket_id) IN"
+            " (SELECT merchant_id, ticket_id FROM sla_timers WHERE fire_at <= :now ORDER BY fire_at LIMIT :n)"
+            " FOR UPDATE OF s SKIP LOCKED"
+        ),
+        {"now": now, "n": limit},
+    )
+    rows = [row._mapping for row in result]
+    if not rows:
+        return [], await next_fire_at(session)
+    return await hydrate(session, rows), rows[0]["next_fire_at"]
+
+
+async def next_fire_at(session: AsyncSession) -> datetime | None:
+    db = await driver(session)
+    found: datetime | None = await db.fetchval("SELECT min(fire_at) FROM sla_timers")
+    return found
+
+
+async def tickets_with_open_clocks(
+    session: AsyncSession,
+    merchant_id: str,
+    *,
+    policy_id: uuid.UUID | None = None,
+    calendar_id: uuid.UUID | None = None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[uuid.UUID]:
+    """Tickets with a running or paused clock under the policy (or counting in the calendar), by ticket id."""
+    db = await driver(session)
+    column, value = ("policy_id", policy_id) if policy_id is not None else ("calendar_id", calendar_id)
+    rows = await db.fetch(
+        f"SELECT DISTINCT ticket_id FROM sla_clocks WHERE merchant_id = $1 AND {column} = $2"
+        " AND state IN ('running', 'paused') AND ($3::uuid IS NULL OR ticket_id > $3) ORDER BY ticket_id LIMIT $4",
+        merchant_id,
+        value,
+        after,
+        limit,
+    )
+    return [row["ticket_id"] for row in rows]
+
+
+async def lock_tickets(session: AsyncSession, merchant_id: str, ticket_ids: Sequence[uuid.UUID]) -> list[TicketRecord]:
+    """Lock several tickets of one merchant in id order (so concurrent callers cannot deadlock)."""
+    db = await driver(session)
+    rows = await db.fetch(
+        "SELECT * FROM sla_tickets WHERE merchant_id = $1 AND ticket_id = ANY($2::uuid[])"
+        " ORDER BY ticket_id FOR UPDATE",
+        merchant_id,
+        list(ticket_ids),
+    )
+    return await hydrate(session, rows)
 
 
 FACT_COLUMNS = (
@@ -133,25 +230,54 @@ FACT_COLUMNS = (
 
 async def add_fact(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID, fact: dict[str, Any]) -> bool:
     """Record what one ticket event said; False if a fact for that version and seq is already recorded."""
+    db = await driver(session)
     names = ", ".join(FACT_COLUMNS)
-    values = ", ".join(f":{name}" for name in FACT_COLUMNS)
-    inserted = await session.execute(
-        text(
-            f"INSERT INTO sla_ticket_facts (merchant_id, ticket_id, {names}) VALUES (:m, :t, {values})"
-            " ON CONFLICT DO NOTHING RETURNING version"
-        ),
-        {"m": merchant_id, "t": ticket_id} | fact,
+    values = ", ".join(f"${n}" for n in range(3, len(FACT_COLUMNS) + 3))
+    inserted = await db.fetchval(
+        f"INSERT INTO sla_ticket_facts (merchant_id, ticket_id, {names}) VALUES ($1, $2, {values})"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        merchant_id,
+        ticket_id,
+        *(fact[name] for name in FACT_COLUMNS),
     )
-    return inserted.first() is not None
+    return bool(inserted)
 
 
-async def facts(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> list[Row[Any]]:
+async def add_replan_fact(
+    session: AsyncSession, record: TicketRecord, placement: tuple[uuid.UUID, int, int | None] | None, at: datetime
+) -> None:
+    """Record a manager's re-plan as a fact after the ticket's latest, so replaying keeps it."""
+    db = await driver(session)
+    policy_id, policy_version, calendar_version = placement or (None, None, None)
+    await db.execute(
+        "INSERT INTO sla_ticket_facts (merchant_id, ticket_id, version, seq, at, status, priority, category_id, tags,"
+        " escalation_level, placement_resolved, policy_id, policy_version, calendar_version, replan)"
+        " SELECT $1, $2, $3, coalesce(max(seq), 0) + 1, $4, $5, $6, $7, $8, $9, true, $10, $11, $12, true"
+        " FROM sla_ticket_facts WHERE merchant_id = $1 AND ticket_id = $2 AND version = $3",
+        record.merchant_id,
+        record.ticket_id,
+        record.ticket_version,
+        at,
+        record.sla.status,
+        record.priority,
+        record.category_id,
+        list(record.tags),
+        record.sla.escalation_level,
+        policy_id,
+        policy_version,
+        calendar_version,
+    )
+
+
+async def facts(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> list[Record]:
     """Every fact recorded for the ticket, in version order."""
-    rows = await session.execute(
-        text("SELECT * FROM sla_ticket_facts WHERE merchant_id = :m AND ticket_id = :t ORDER BY version, seq"),
-        {"m": merchant_id, "t": ticket_id},
+    db = await driver(session)
+    rows: list[Record] = await db.fetch(
+        "SELECT * FROM sla_ticket_facts WHERE merchant_id = $1 AND ticket_id = $2 ORDER BY version, seq",
+        merchant_id,
+        ticket_id,
     )
-    return list(rows.all())
+    return rows
 
 
 async def resolve_fact_placement(
@@ -163,261 +289,133 @@ async def resolve_fact_placement(
     placement: tuple[uuid.UUID, int, int | None] | None,
 ) -> None:
     """Store the policy a fact's attributes matched when first needed (None: no policy matched)."""
+    db = await driver(session)
     policy_id, policy_version, calendar_version = placement or (None, None, None)
-    await session.execute(
-        text(
-            "UPDATE sla_ticket_facts SET placement_resolved = true, policy_id = :p, policy_version = :pv,"
-            " calendar_version = :cv WHERE merchant_id = :m AND ticket_id = :t AND version = :v AND seq = :s"
-        ),
-        {
-            "m": merchant_id,
-            "t": ticket_id,
-            "v": version,
-            "s": seq,
-            "p": policy_id,
-            "pv": policy_version,
-            "cv": calendar_version,
-        },
+    await db.execute(
+        "UPDATE sla_ticket_facts SET placement_resolved = true, policy_id = $5, policy_version = $6,"
+        " calendar_version = $7 WHERE merchant_id = $1 AND ticket_id = $2 AND version = $3 AND seq = $4",
+        merchant_id,
+        ticket_id,
+        version,
+        seq,
+        policy_id,
+        policy_version,
+        calendar_version,
     )
 
 
-async def add_replan_fact(
-    session: AsyncSession, record: TicketRecord, placement: tuple[uuid.UUID, int, int | None] | None, at: datetime
-) -> None:
-    """Record a manager's re-plan as a fact after the ticket's latest, so replaying keeps it."""
-    policy_id, policy_version, calendar_version = placement or (None, None, None)
-    await session.execute(
-        text(
-            "INSERT INTO sla_ticket_facts (merchant_id, ticket_id, version, seq, at, status, priority, category_id,"
-            " tags, escalation_level, placement_resolved, policy_id, policy_version, calendar_version, replan)"
-            " SELECT :m, :t, :v, coalesce(max(seq), 0) + 1, :at, :status, :priority, :category_id, :tags, :level,"
-            " true, :p, :pv, :cv, true FROM sla_ticket_facts WHERE merchant_id = :m AND ticket_id = :t AND version = :v"
-        ),
-        {
-            "m": record.merchant_id,
-            "t": record.ticket_id,
-            "v": record.ticket_version,
-            "at": at,
-            "status": record.sla.status,
-            "priority": record.priority,
-            "category_id": record.category_id,
-            "tags": list(record.tags),
-            "level": record.sla.escalation_level,
-            "p": policy_id,
-            "pv": policy_version,
-            "cv": calendar_version,
-        },
-    )
-
-
-async def read_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> TicketRecord | None:
-    """The ticket's aggregate without locking it (for reading)."""
-    rows = (
-        await session.execute(
-            text("SELECT * FROM sla_tickets WHERE merchant_id = :m AND ticket_id = :t"),
-            {"m": merchant_id, "t": ticket_id},
-        )
-    ).all()
-    records = await hydrate(session, rows)
-    return records[0] if records else None
-
-
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[TicketRecord]:
-    """Lock tickets that have a timer due at `now`, skipping tickets another transaction holds."""
-    rows = (
-        await session.execute(
-            text(
-                "SELECT s.* FROM sla_tickets s WHERE (s.merchant_id, s.ticket_id) IN"
-                " (SELECT merchant_id, ticket_id FROM sla_timers WHERE fire_at <= :now ORDER BY fire_at LIMIT :n)"
-                " FOR UPDATE OF s SKIP LOCKED"
-            ),
-            {"now": now, "n": limit},
-        )
-    ).all()
-    return await hydrate(session, rows)
-
-
-async def next_fire_at(session: AsyncSession) -> datetime | None:
-    return (await session.execute(text("SELECT min(fire_at) FROM sla_timers"))).scalar_one_or_none()
-
-
-async def tickets_with_open_clocks(
-    session: AsyncSession,
-    merchant_id: str,
-    *,
-    policy_id: uuid.UUID | None = None,
-    calendar_id: uuid.UUID | None = None,
-    after: uuid.UUID | None,
-    limit: int,
-) -> list[uuid.UUID]:
-    """Tickets with a running or paused clock under the policy (or counting in the calendar), by ticket id."""
-    column, value = ("policy_id", policy_id) if policy_id is not None else ("calendar_id", calendar_id)
-    rows = await session.execute(
-        text(
-            f"SELECT DISTINCT ticket_id FROM sla_clocks WHERE merchant_id = :m AND {column} = :v"
-            " AND state IN ('running', 'paused') AND (CAST(:after AS uuid) IS NULL OR ticket_id > :after)"
-            " ORDER BY ticket_id LIMIT :n"
-        ),
-        {"m": merchant_id, "v": value, "after": after, "n": limit},
-    )
-    return [row[0] for row in rows]
-
-
-async def lock_tickets(session: AsyncSession, merchant_id: str, ticket_ids: Sequence[uuid.UUID]) -> list[TicketRecord]:
-    """Lock several tickets of one merchant in id order (so concurrent callers cannot deadlock)."""
-    rows = (
-        await session.execute(
-            text(
-                "SELECT * FROM sla_tickets WHERE merchant_id = :m AND ticket_id = ANY(:ids)"
-                " ORDER BY ticket_id FOR UPDATE"
-            ),
-            {"m": merchant_id, "ids": list(ticket_ids)},
-        )
-    ).all()
-    return await hydrate(session, rows)
-
-
-async def hydrate(session: AsyncSession, ticket_rows: Sequence[Row[Any]]) -> list[TicketRecord]:
-    """Build aggregates for ticket rows: their clocks, timers, policy and calendar versions (a query each)."""
+async def hydrate(session: AsyncSession, ticket_rows: Sequence[Record]) -> list[TicketRecord]:
+    """Build aggregates from ticket rows carrying their clock and timer rows (policies and calendars come from
+    the catalog's cache, loaded in one query each when missing)."""
     if not ticket_rows:
         return []
-    keys = {"m": [row.merchant_id for row in ticket_rows], "t": [row.ticket_id for row in ticket_rows]}
-    clock_rows = (await session.execute(text(f"SELECT x.* FROM sla_clocks x {_KEYS} ORDER BY x.run"), keys)).all()
-    timer_rows = (await session.execute(text(f"SELECT x.* FROM sla_timers x {_KEYS}"), keys)).all()
-    policy_keys = {(row.merchant_id, row.policy_id, row.policy_version) for row in clock_rows}
-    policy_keys |= {(row.merchant_id, row.policy_id, row.policy_version) for row in ticket_rows if row.policy_id}
+    clock_rows = [(row["merchant_id"], clock) for row in ticket_rows for clock in _json(row["clock_rows"])]
+    policy_keys = {(m, uuid.UUID(c["policy_id"]), c["policy_version"]) for m, c in clock_rows}
+    policy_keys |= {(r["merchant_id"], r["policy_id"], r["policy_version"]) for r in ticket_rows if r["policy_id"]}
     policies = await catalog.policies(session, policy_keys)
-    calendar_keys = {(row.merchant_id, row.calendar_id, row.calendar_version) for row in clock_rows}
-    calendar_keys |= {
-        (
-            row.merchant_id,
-            policies[(row.merchant_id, row.policy_id, row.policy_version)].calendar_id,
-            row.calendar_version,
-        )
-        for row in ticket_rows
-        if row.policy_id
-    }
+    calendar_keys = {(m, _uuid(c["calendar_id"]), c["calendar_version"]) for m, c in clock_rows}
+    for row in ticket_rows:
+        if row["policy_id"]:
+            policy = policies[(row["merchant_id"], row["policy_id"], row["policy_version"])]
+            calendar_keys.add((row["merchant_id"], policy.calendar_id, row["calendar_version"]))
     calendars = await catalog.calendars(session, calendar_keys)
-    clocks_by_ticket: dict[tuple[str, uuid.UUID], list[TrackedClock]] = {}
-    for row in clock_rows:
-        calendar = calendars[(row.merchant_id, row.calendar_id, row.calendar_version)]
-        policy = policies[(row.merchant_id, row.policy_id, row.policy_version)]
-        clocks_by_ticket.setdefault((row.merchant_id, row.ticket_id), []).append(_tracked(row, policy, calendar))
-    timers_by_ticket: dict[tuple[str, uuid.UUID], dict[TimerKey, tuple[datetime, int]]] = {}
-    for row in timer_rows:
-        timers_by_ticket.setdefault((row.merchant_id, row.ticket_id), {})[(row.metric, row.kind, row.level)] = (
-            row.fire_at,
-            row.run,
-        )
     records = []
     for row in ticket_rows:
-        key = (row.merchant_id, row.ticket_id)
+        merchant_id = row["merchant_id"]
         placement = None
-        if row.policy_id:
-            policy = policies[(row.merchant_id, row.policy_id, row.policy_version)]
-            calendar = calendars[(row.merchant_id, policy.calendar_id, row.calendar_version)]
-            placement = Placement(policy, calendar, row.calendar_version)
-        sla = TicketSla(
-            status=row.status,
-            placement=placement,
-            escalation_level=row.escalation_level,
-            clocks=clocks_by_ticket.get(key, []),
-        )
+        if row["policy_id"]:
+            policy = policies[(merchant_id, row["policy_id"], row["policy_version"])]
+            calendar = calendars[(merchant_id, policy.calendar_id, row["calendar_version"])]
+            placement = Placement(policy, calendar, row["calendar_version"])
+        clocks = [
+            _tracked(
+                clock,
+                policies[(merchant_id, uuid.UUID(clock["policy_id"]), clock["policy_version"])],
+                calendars[(merchant_id, _uuid(clock["calendar_id"]), clock["calendar_version"])],
+            )
+            for clock in _json(row["clock_rows"])
+        ]
         record = TicketRecord(
-            merchant_id=row.merchant_id,
-            ticket_id=row.ticket_id,
-            ticket_version=row.ticket_version,
-            priority=row.priority,
-            category_id=row.category_id,
-            tags=list(row.tags),
-            created_at=row.ticket_created_at,
-            sla=sla,
-            timers=timers_by_ticket.get(key, {}),
+            merchant_id=merchant_id,
+            ticket_id=row["ticket_id"],
+            ticket_version=row["ticket_version"],
+            priority=row["priority"],
+            category_id=row["category_id"],
+            tags=list(row["tags"]),
+            created_at=row["ticket_created_at"],
+            sla=TicketSla(
+                status=row["status"], placement=placement, escalation_level=row["escalation_level"], clocks=clocks
+            ),
+            timers={
+                (timer["metric"], timer["kind"], timer["level"]): (
+                    datetime.fromisoformat(timer["fire_at"]),
+                    timer["run"],
+                )
+                for timer in _json(row["timer_rows"])
+            },
         )
         record.saved = record.columns()
         records.append(record)
     return records
 
 
-async def save(session: AsyncSession, records: Iterable[TicketRecord], now: datetime) -> datetime | None:
-    """Write what changed: ticket rows, clocks, and the timers the clocks now need. Returns the earliest timer
-    planned or moved (the caller's NOTIFY wakes a worker for it)."""
-    records = list(records)
-    ticket_updates, clock_upserts, clock_deletes = [], [], []
-    timer_deletes: list[dict[str, Any]] = []
-    timer_upserts: list[dict[str, Any]] = []
+async def save(
+    session: AsyncSession, records: Iterable[TicketRecord], now: datetime, outbox: Sequence[tuple[Any, ...]] = ()
+) -> None:
+    """Write what changed in one statement: ticket rows, clocks, the timers the clocks now need, and the outbox
+    rows (event_id, merchant_id, event_type, partition, envelope json, headers json). NOTIFY wakes a sleeping
+    timer worker when a timer is planned, moved, or already due, and the outbox relay when there are events."""
+    tickets: list[tuple[Any, ...]] = []
+    clocks: list[tuple[Any, ...]] = []
+    gone_clocks: list[tuple[Any, ...]] = []
+    gone_timers: list[tuple[Any, ...]] = []
+    new_timers: list[tuple[Any, ...]] = []
+    wake_at: datetime | None = None
     for record in records:
+        key = (record.merchant_id, record.ticket_id)
         columns = record.columns()
         if columns != record.saved:
-            ticket_updates.append({"merchant_id": record.merchant_id, "ticket_id": record.ticket_id} | columns)
+            tickets.append((*key, *(json.dumps(v) if k == "tags" else v for k, v in columns.items())))
             record.saved = columns
-        for metric, run in record.removed_clocks:
-            clock_deletes.append(
-                {"merchant_id": record.merchant_id, "ticket_id": record.ticket_id} | {"metric": metric, "run": run}
-            )
+        gone_clocks += [(*key, metric, run) for metric, run in record.removed_clocks]
         record.removed_clocks = set()
         for tracked in record.sla.clocks:
             if tracked.changed:
-                clock_upserts.append(_clock_values(record, tracked))
+                clocks.append(_clock_values(record, tracked))
                 tracked.changed = False
         wanted = planned_timers(record, now)
-        base = {"merchant_id": record.merchant_id, "ticket_id": record.ticket_id}
-        for key in record.timers.keys() - wanted.keys():
-            timer_deletes.append(base | {"metric": key[0], "kind": key[1], "level": key[2]})
-        for key, (fire_at, run) in wanted.items():
-            if record.timers.get(key) != (fire_at, run):
-                timer_upserts.append(
-                    base | {"metric": key[0], "kind": key[1], "level": key[2], "run": run, "fire_at": fire_at}
-                )
+        gone_timers += [(*key, *timer) for timer in record.timers.keys() - wanted.keys()]
+        for timer, (fire_at, run) in wanted.items():
+            if record.timers.get(timer) != (fire_at, run):
+                new_timers.append((*key, *timer, fire_at, run))
+            if record.timers.get(timer) != (fire_at, run) or fire_at <= now:
+                wake_at = fire_at if wake_at is None else min(wake_at, fire_at)
         record.timers = wanted
-    if ticket_updates:
-        assignments = ", ".join(f"{name} = :{name}" for name in _TICKET_COLUMNS)
-        await session.execute(
-            text(
-                f"UPDATE sla_tickets SET {assignments}, updated_at = now()"
-                " WHERE merchant_id = :merchant_id AND ticket_id = :ticket_id"
-            ),
-            ticket_updates,
-        )
-    if clock_deletes:
-        await session.execute(
-            text(
-                "DELETE FROM sla_clocks WHERE merchant_id = :merchant_id AND ticket_id = :ticket_id"
-                " AND metric = :metric AND run = :run"
-            ),
-            clock_deletes,
-        )
-    if clock_upserts:
-        await session.execute(text(_UPSERT_CLOCK), clock_upserts)
-    if timer_deletes:
-        await session.execute(
-            text(
-                "DELETE FROM sla_timers WHERE merchant_id = :merchant_id AND ticket_id = :ticket_id"
-                " AND metric = :metric AND kind = :kind AND level = :level"
-            ),
-            timer_deletes,
-        )
-    if timer_upserts:
-        await session.execute(
-            text(
-                "INSERT INTO sla_timers (merchant_id, ticket_id, metric, kind, level, run, fire_at)"
-                " VALUES (:merchant_id, :ticket_id, :metric, :kind, :level, :run, :fire_at)"
-                " ON CONFLICT (merchant_id, ticket_id, metric, kind, level)"
-                " DO UPDATE SET run = EXCLUDED.run, fire_at = EXCLUDED.fire_at"
-            ),
-            timer_upserts,
-        )
-        earliest = min(row["fire_at"] for row in timer_upserts)
-        await session.execute(text("SELECT pg_notify(:c, :at)"), {"c": NOTIFY_CHANNEL, "at": earliest.isoformat()})
-        return earliest
-    return None
+    if not (tickets or clocks or gone_clocks or gone_timers or new_timers or outbox):
+        return
+    db = await driver(session)
+    await db.execute(
+        _SAVE,
+        *_columns(tickets, 11),
+        *_columns(gone_clocks, 4),
+        *_columns(clocks, 20),
+        *_columns(gone_timers, 5),
+        *_columns(new_timers, 7),
+        *_columns(outbox, 6),
+        NOTIFY_CHANNEL,
+        wake_at.isoformat() if wake_at else None,
+        OUTBOX_CHANNEL,
+    )
 
 
 async def postpone_timers(session: AsyncSession, record: TicketRecord, until: datetime) -> None:
     """Move a ticket's due timers to `until` (its processing failed; try again later rather than spin)."""
-    await session.execute(
-        text("UPDATE sla_timers SET fire_at = :until WHERE merchant_id = :m AND ticket_id = :t AND fire_at < :until"),
-        {"m": record.merchant_id, "t": record.ticket_id, "until": until},
+    db = await driver(session)
+    await db.execute(
+        "UPDATE sla_timers SET fire_at = $3 WHERE merchant_id = $1 AND ticket_id = $2 AND fire_at < $3",
+        record.merchant_id,
+        record.ticket_id,
+        until,
     )
 
 
@@ -428,74 +426,125 @@ def planned_timers(record: TicketRecord, now: datetime) -> dict[TimerKey, tuple[
     }
 
 
-_UPSERT_CLOCK = (
-    "INSERT INTO sla_clocks (merchant_id, ticket_id, metric, run, policy_id, policy_version, priority, calendar_id,"
-    " calendar_version, target_seconds, state, started_at, segments, due_at, warned_at, breached_at, met_at,"
-    " ended_at, business_seconds_used, met_count, updated_at)"
-    " VALUES (:merchant_id, :ticket_id, :metric, :run, :policy_id, :policy_version, :priority, :calendar_id,"
-    " :calendar_version, :target_seconds, :state, :started_at, CAST(:segments AS jsonb), :due_at, :warned_at,"
-    " :breached_at, :met_at, :ended_at, :business_seconds_used, :met_count, now())"
-    " ON CONFLICT (merchant_id, ticket_id, metric, run) DO UPDATE SET policy_id = EXCLUDED.policy_id,"
-    " policy_version = EXCLUDED.policy_version, priority = EXCLUDED.priority, calendar_id = EXCLUDED.calendar_id,"
-    " calendar_version = EXCLUDED.calendar_version, target_seconds = EXCLUDED.target_seconds,"
-    " state = EXCLUDED.state, segments = EXCLUDED.segments,"
-    " due_at = CASE WHEN EXCLUDED.state IN ('met', 'stopped') THEN COALESCE(EXCLUDED.due_at, sla_clocks.due_at)"
-    " ELSE EXCLUDED.due_at END,"
-    " warned_at = EXCLUDED.warned_at, breached_at = EXCLUDED.breached_at, met_at = EXCLUDED.met_at,"
-    " ended_at = EXCLUDED.ended_at, business_seconds_used = EXCLUDED.business_seconds_used,"
-    " met_count = EXCLUDED.met_count, updated_at = now()"
+def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as one list per column (the arrays that unnest turns back into rows)."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+def _json(value: Any) -> list[dict[str, Any]]:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    return None if value is None else uuid.UUID(value)
+
+
+def _instant(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+# Every write of a round or a use case in one statement: data-modifying CTEs run whether or not they are read.
+_SAVE = """
+WITH tickets AS (
+    UPDATE sla_tickets s SET ticket_version = u.v, status = u.status, priority = u.priority,
+        category_id = u.category_id, tags = ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)),
+        escalation_level = u.level, policy_id = u.policy_id, policy_version = u.policy_version,
+        calendar_version = u.calendar_version, updated_at = now()
+    FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::int[],
+                $9::uuid[], $10::int[], $11::int[])
+        AS u(m, t, v, status, priority, category_id, tags, level, policy_id, policy_version, calendar_version)
+    WHERE s.merchant_id = u.m AND s.ticket_id = u.t
+), gone_clocks AS (
+    DELETE FROM sla_clocks c USING unnest($12::text[], $13::uuid[], $14::text[], $15::int[]) AS d(m, t, metric, run)
+    WHERE c.merchant_id = d.m AND c.ticket_id = d.t AND c.metric = d.metric AND c.run = d.run
+), clocks AS (
+    INSERT INTO sla_clocks (merchant_id, ticket_id, metric, run, policy_id, policy_version, priority, calendar_id,
+        calendar_version, target_seconds, state, started_at, segments, due_at, warned_at, breached_at, met_at,
+        ended_at, business_seconds_used, met_count, updated_at)
+    SELECT m, t, metric, run, policy_id, policy_version, priority, calendar_id, calendar_version, target, state,
+        started_at, segments::jsonb, due_at, warned_at, breached_at, met_at, ended_at, used, met_count, now()
+    FROM unnest($16::text[], $17::uuid[], $18::text[], $19::int[], $20::uuid[], $21::int[], $22::text[], $23::uuid[],
+                $24::int[], $25::float8[], $26::text[], $27::timestamptz[], $28::text[], $29::timestamptz[],
+                $30::timestamptz[], $31::timestamptz[], $32::timestamptz[], $33::timestamptz[], $34::float8[],
+                $35::smallint[])
+        AS u(m, t, metric, run, policy_id, policy_version, priority, calendar_id, calendar_version, target, state,
+             started_at, segments, due_at, warned_at, breached_at, met_at, ended_at, used, met_count)
+    ON CONFLICT (merchant_id, ticket_id, metric, run) DO UPDATE SET policy_id = EXCLUDED.policy_id,
+        policy_version = EXCLUDED.policy_version, priority = EXCLUDED.priority, calendar_id = EXCLUDED.calendar_id,
+        calendar_version = EXCLUDED.calendar_version, target_seconds = EXCLUDED.target_seconds,
+        state = EXCLUDED.state, segments = EXCLUDED.segments,
+        due_at = CASE WHEN EXCLUDED.state IN ('met', 'stopped') THEN COALESCE(EXCLUDED.due_at, sla_clocks.due_at)
+                      ELSE EXCLUDED.due_at END,
+        warned_at = EXCLUDED.warned_at, breached_at = EXCLUDED.breached_at, met_at = EXCLUDED.met_at,
+        ended_at = EXCLUDED.ended_at, business_seconds_used = EXCLUDED.business_seconds_used,
+        met_count = EXCLUDED.met_count, updated_at = now()
+), gone_timers AS (
+    DELETE FROM sla_timers x
+    USING unnest($36::text[], $37::uuid[], $38::text[], $39::text[], $40::smallint[]) AS d(m, t, metric, kind, level)
+    WHERE x.merchant_id = d.m AND x.ticket_id = d.t AND x.metric = d.metric AND x.kind = d.kind AND x.level = d.level
+), timers AS (
+    INSERT INTO sla_timers (merchant_id, ticket_id, metric, kind, level, fire_at, run)
+    SELECT * FROM unnest($41::text[], $42::uuid[], $43::text[], $44::text[], $45::smallint[], $46::timestamptz[],
+                         $47::int[])
+    ON CONFLICT (merchant_id, ticket_id, metric, kind, level) DO UPDATE SET fire_at = EXCLUDED.fire_at,
+        run = EXCLUDED.run
+), events AS (
+    INSERT INTO outbox (event_id, merchant_id, event_type, partition, envelope, headers, attempts)
+    SELECT e, m, t, p, v::jsonb, h::jsonb, 0
+    FROM unnest($48::uuid[], $49::text[], $50::text[], $51::smallint[], $52::text[], $53::text[])
+        AS u(e, m, t, p, v, h)
 )
+SELECT CASE WHEN $55::text IS NOT NULL THEN pg_notify($54, $55) END,
+       CASE WHEN cardinality($48::uuid[]) > 0 THEN pg_notify($56, '') END
+"""
 
 
-def _clock_values(record: TicketRecord, tracked: TrackedClock) -> dict[str, Any]:
+def _clock_values(record: TicketRecord, tracked: TrackedClock) -> tuple[Any, ...]:
     clock = tracked.clock
     ended_at = None if clock.is_open else (clock.met_at or clock.last_change)
-    return {
-        "merchant_id": record.merchant_id,
-        "ticket_id": record.ticket_id,
-        "metric": clock.metric.value,
-        "run": tracked.run,
-        "policy_id": tracked.policy.id,
-        "policy_version": tracked.policy.version,
-        "priority": tracked.policy.priority,
-        "calendar_id": tracked.policy.calendar_id if tracked.calendar_version is not None else None,
-        "calendar_version": tracked.calendar_version,
-        "target_seconds": clock.target_seconds,
-        "state": clock.state.value,
-        "started_at": clock.started_at,
-        "segments": json.dumps(
-            [
-                {"kind": s.kind.value, "start": s.start.isoformat(), "end": s.end.isoformat() if s.end else None}
-                for s in clock.segments
-            ]
-        ),
-        "due_at": clock.due_at(),
-        "warned_at": clock.warned_at,
-        "breached_at": clock.breached_at,
-        "met_at": clock.met_at,
-        "ended_at": ended_at,
-        "business_seconds_used": None if ended_at is None else clock.elapsed_business_seconds(ended_at),
-        "met_count": tracked.met_count,
-    }
-
-
-def _tracked(row: Row[Any], policy: SlaPolicy, calendar: BusinessCalendar) -> TrackedClock:
-    clock = Clock(
-        metric=Metric(row.metric),
-        target_seconds=row.target_seconds,
-        calendar=calendar,
-        started_at=row.started_at,
-        segments=[
-            Segment(
-                SegmentKind(item["kind"]),
-                datetime.fromisoformat(item["start"]),
-                datetime.fromisoformat(item["end"]) if item["end"] else None,
-            )
-            for item in row.segments
-        ],
-        state=ClockState(row.state),
-        breached_at=row.breached_at,
-        met_at=row.met_at,
-        warned_at=row.warned_at,
+    segments = json.dumps(
+        [
+            {"kind": s.kind.value, "start": s.start.isoformat(), "end": s.end.isoformat() if s.end else None}
+            for s in clock.segments
+        ]
     )
-    return TrackedClock(clock, policy, row.run, row.calendar_version, met_count=row.met_count)
+    return (
+        record.merchant_id,
+        record.ticket_id,
+        clock.metric.value,
+        tracked.run,
+        tracked.policy.id,
+        tracked.policy.version,
+        tracked.policy.priority,
+        tracked.policy.calendar_id if tracked.calendar_version is not None else None,
+        tracked.calendar_version,
+        float(clock.target_seconds),
+        clock.state.value,
+        clock.started_at,
+        segments,
+        clock.due_at(),
+        clock.warned_at,
+        clock.breached_at,
+        clock.met_at,
+        ended_at,
+        None if ended_at is None else clock.elapsed_business_seconds(ended_at),
+        tracked.met_count,
+    )
+
+
+def _tracked(row: Record, policy: SlaPolicy, calendar: BusinessCalendar) -> TrackedClock:
+    clock = Clock(
+        metric=Metric(row["metric"]),
+        target_seconds=row["target_seconds"],
+        calendar=calendar,
+        started_at=_instant(row["started_at"]),  # type: ignore[arg-type]
+        segments=[
+            Segment(SegmentKind(item["kind"]), datetime.fromisoformat(item["start"]), _instant(item["end"]))
+            for item in row["segments"]
+        ],
+        state=ClockState(row["state"]),
+        breached_at=_instant(row["breached_at"]),
+        met_at=_instant(row["met_at"]),
+        warned_at=_instant(row["warned_at"]),
+    )
+    return TrackedClock(clock, policy, row["run"], row["calendar_version"], met_count=row["met_count"])

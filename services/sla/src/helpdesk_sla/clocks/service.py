@@ -58,11 +58,10 @@ async def apply_ticket_event(session: AsyncSession, envelope: Envelope, payload:
     if not await repository.add_fact(session, record.merchant_id, record.ticket_id, fact):
         return  # this ticket version was already applied, under another event id
     await _rebuild(session, record)
-    await repository.save(session, [record], utcnow())
     staged = events.envelopes(
         record, record.sla.events, correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id)
     )
-    await events.stage(session, [(record, envelope) for envelope in staged])
+    await repository.save(session, [record], utcnow(), events.outbox_rows([(record, e) for e in staged]))
 
 
 def _first_sight(merchant_id: str, snapshot: TicketSnapshot) -> TicketRecord:
@@ -115,33 +114,35 @@ async def _rebuild(session: AsyncSession, record: TicketRecord) -> None:
     resolved: dict[tuple[int, int], PlacementKey | None] = {}
     previous_attributes = None
     for row in rows:
-        if row.placement_resolved:
-            resolved[(row.version, row.seq)] = (
-                (row.policy_id, row.policy_version, row.calendar_version) if row.policy_id else None
+        if row["placement_resolved"]:
+            resolved[(row["version"], row["seq"])] = (
+                (row["policy_id"], row["policy_version"], row["calendar_version"]) if row["policy_id"] else None
             )
-        if row.replan:
+        if row["replan"]:
             continue
         attributes = _attributes(row)
-        if attributes != previous_attributes and not row.placement_resolved:
+        if attributes != previous_attributes and not row["placement_resolved"]:
             # First sight, or the attributes changed: which policy matches them (asked once, then kept).
-            placement = await catalog.matching(session, record.merchant_id, row.priority, row.category_id, row.tags)
+            placement = await catalog.matching(
+                session, record.merchant_id, row["priority"], row["category_id"], row["tags"]
+            )
             key = _key(placement)
             await repository.resolve_fact_placement(
-                session, record.merchant_id, record.ticket_id, row.version, row.seq, key
+                session, record.merchant_id, record.ticket_id, row["version"], row["seq"], key
             )
-            resolved[(row.version, row.seq)] = key
+            resolved[(row["version"], row["seq"])] = key
         previous_attributes = attributes
     placements = await catalog.placements(session, record.merchant_id, {k for k in resolved.values() if k})
     facts = [
         TicketFact(
-            version=row.version,
-            at=row.at,
-            status=row.status,
+            version=row["version"],
+            at=row["at"],
+            status=row["status"],
             attributes=_attributes(row),
-            author=row.author,
-            escalation_level=row.escalation_level,
-            placement=placements.get(key) if (key := resolved.get((row.version, row.seq))) else None,
-            replan=row.replan,
+            author=row["author"],
+            escalation_level=row["escalation_level"],
+            placement=placements.get(key) if (key := resolved.get((row["version"], row["seq"]))) else None,
+            replan=row["replan"],
         )
         for row in rows
     ]
@@ -150,13 +151,13 @@ async def _rebuild(session: AsyncSession, record: TicketRecord) -> None:
     record.removed_clocks = {(c.metric.value, c.run) for c in previous.clocks} - {
         (c.metric.value, c.run) for c in record.sla.clocks
     }
-    latest = max((row for row in rows if not row.replan), key=lambda row: row.version)
-    record.ticket_version = latest.version
-    record.priority, record.category_id, record.tags = latest.priority, latest.category_id, list(latest.tags)
+    latest = max((row for row in rows if not row["replan"]), key=lambda row: row["version"])
+    record.ticket_version = latest["version"]
+    record.priority, record.category_id, record.tags = latest["priority"], latest["category_id"], list(latest["tags"])
 
 
 def _attributes(row: Any) -> tuple[str, uuid.UUID | None, tuple[str, ...]]:
-    return row.priority, row.category_id, tuple(sorted(row.tags))
+    return row["priority"], row["category_id"], tuple(sorted(row["tags"]))
 
 
 def _key(placement: Placement | None) -> PlacementKey | None:
@@ -179,7 +180,7 @@ async def fire_due(sessions: Sessions, limit: int) -> FiringRound:
     """Fire the warnings, breaches and escalation steps due now, for up to `limit` tickets, in one transaction."""
     async with unit_of_work(sessions) as session:
         now = utcnow()
-        records = await repository.claim_due(session, now, limit)
+        records, next_fire_at = await repository.claim_due(session, now, limit)
         fired, staged = [], []
         for record in records:
             try:
@@ -190,9 +191,7 @@ async def fire_due(sessions: Sessions, limit: int) -> FiringRound:
                 continue
             fired.append(record)
             staged += [(record, envelope) for envelope in _envelopes(record, recorded)]
-        await repository.save(session, fired, now)
-        await events.stage(session, staged)
-        next_fire_at = await repository.next_fire_at(session)
+        await repository.save(session, fired, now, events.outbox_rows(staged))
         await session.commit()
     return FiringRound(now, len(records), len(staged), next_fire_at)
 
@@ -227,10 +226,8 @@ async def replan(
                 await _rebuild(session, record)
                 done += 1
             # Deadlines the new targets put in the past are fired by the timer worker, like any other.
-            await repository.save(session, records, now)
-            await events.stage(
-                session, [(record, e) for record in records for e in _envelopes(record, record.sla.events)]
-            )
+            staged = [(record, e) for record in records for e in _envelopes(record, record.sla.events)]
+            await repository.save(session, records, now, events.outbox_rows(staged))
             await session.commit()
         after = ticket_ids[-1]
 
@@ -255,7 +252,7 @@ async def _latest_placement(
     return await catalog.placement(session, record.merchant_id, current.policy)
 
 
-def _envelopes(record: TicketRecord, recorded: list[SlaEvent]) -> list[Envelope]:
+def _envelopes(record: TicketRecord, recorded: list[SlaEvent]) -> list[dict[str, Any]]:
     return events.envelopes(record, recorded, correlation_id=None, causation_id=None)
 
 

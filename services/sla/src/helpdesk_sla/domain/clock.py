@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from helpdesk_sla.domain.calendar import BusinessCalendar, add_business_seconds, business_seconds_between
 from helpdesk_sla.domain.errors import ClockError
@@ -67,6 +68,10 @@ class Clock:
     met_at: datetime | None = None
     warned_at: datetime | None = None
     escalated_level: int = 1
+    # Deadlines asked for more than once between changes (planning, firing, saving) are computed once.
+    _reached: dict[tuple[Any, ...], datetime | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         # Rows loaded from storage carry plain strings; identity checks below need the enum members.
@@ -270,6 +275,15 @@ class Clock:
         return self._reached_at(max(threshold, 0.0))
 
     def _reached_at(self, threshold: float) -> datetime | None:
+        key = (threshold, self.calendar, *self.segments)
+        if key in self._reached:
+            return self._reached[key]
+        if len(self._reached) > 8:
+            self._reached.clear()
+        found = self._reached[key] = self._compute_reached_at(threshold)
+        return found
+
+    def _compute_reached_at(self, threshold: float) -> datetime | None:
         spent = 0.0
         for segment in self.segments:
             if segment.kind is not SegmentKind.RUNNING:

@@ -43,6 +43,8 @@ class Catalog:
     def __init__(self, size: int = 20_000) -> None:
         self._policies: _Lru[VersionKey, SlaPolicy] = _Lru(size)
         self._calendars: _Lru[VersionKey, BusinessCalendar] = _Lru(size)
+        # Equal calendars share one object, so the business-time caches keyed by calendar hit on identity.
+        self._interned: dict[BusinessCalendar, BusinessCalendar] = {}
 
     async def policies(self, session: AsyncSession, keys: Iterable[VersionKey]) -> dict[VersionKey, SlaPolicy]:
         """The policy versions named by `keys` (one query for those not cached)."""
@@ -72,6 +74,9 @@ class Catalog:
                 missing.append((merchant_id, calendar_id, version))
         for row in await repository.calendar_versions(session, sorted(missing, key=str)):
             calendar = to_calendar(row.time_zone, row.always_open, row.weekly_hours, row.holidays)
+            if len(self._interned) > self._calendars.size:
+                self._interned.clear()
+            calendar = self._interned.setdefault(calendar, calendar)
             self._calendars.put((row.merchant_id, row.calendar_id, row.version), calendar)
             found[(row.merchant_id, row.calendar_id, row.version)] = calendar
         return found
