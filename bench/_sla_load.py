@@ -107,7 +107,8 @@ async def load_due_clocks(conn: asyncpg.Connection, pending: int, due: int, firs
     """`due` more clocks falling due from `first_due` at `rate` a second."""
     due_at = f"$1::timestamptz + (n - {pending}) * interval '1 second' / {rate}"
     await load_clocks(conn, pending, due, due_at, first_due)
-    await conn.execute("ANALYZE sla_timers")
+    await conn.execute("ANALYZE sla_tickets, sla_clocks, sla_timers")
+    await conn.execute("CHECKPOINT")  # flush the load now rather than in the middle of the measured window
 
 
 async def load_bare(conn: asyncpg.Connection, pending: int) -> None:
@@ -139,3 +140,4 @@ async def load_bare_due(conn: asyncpg.Connection, due: int, first_due: datetime,
         due,
     )
     await conn.execute("ANALYZE bare_timers")
+    await conn.execute("CHECKPOINT")

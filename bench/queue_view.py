@@ -308,25 +308,27 @@ async def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--merchants", type=int, default=100)
     parser.add_argument("--runs", type=int, default=500)
-    parser.add_argument("--keep", action="store_true", help="keep the database (to look at plans)")
+    parser.add_argument("--keep", action="store_true", help="keep the database (to look at plans, or to --reuse)")
+    parser.add_argument("--reuse", metavar="DATABASE", help="measure again on a database kept by --keep")
     args = parser.parse_args()
 
-    name = f"bench_queue_{secrets.token_hex(4)}"
+    name = args.reuse or f"bench_queue_{secrets.token_hex(4)}"
     admin = admin_url()
     dsn = make_url(admin).set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
     print(f"queue-view benchmark: {args.tickets:,} tickets, {args.merchants} merchants, database {name}")
     try:
-        started = time.perf_counter()
-        await migrate(dsn, MIGRATIONS)
-        print(f"  migrated with the real tickets migrations in {time.perf_counter() - started:.1f}s")
-        started = time.perf_counter()
-        await seed(dsn.replace("postgresql+asyncpg://", "postgresql://"), args.tickets, args.merchants)
-        print(f"  seeding took {time.perf_counter() - started:.1f}s in all")
+        if not args.reuse:
+            started = time.perf_counter()
+            await migrate(dsn, MIGRATIONS)
+            print(f"  migrated with the real tickets migrations in {time.perf_counter() - started:.1f}s")
+            started = time.perf_counter()
+            await seed(dsn.replace("postgresql+asyncpg://", "postgresql://"), args.tickets, args.merchants)
+            print(f"  seeding took {time.perf_counter() - started:.1f}s in all")
         results = await run_queries(dsn, args.merchants, args.runs)
     finally:
         conn = await asyncpg.connect(admin)
         try:
-            if not args.keep:
+            if not (args.keep or args.reuse):
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()

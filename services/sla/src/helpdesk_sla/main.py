@@ -25,7 +25,7 @@ async def run_timers(runtime: Runtime, stop: asyncio.Event) -> None:
     """The SLA timer worker (worker and all roles)."""
     settings = runtime.settings
     engine = TimerEngine(
-        runtime.sessions,
+        runtime.engine,
         listen_dsn=service_database_url(settings.service_dsn, settings.database_name).replace(
             "postgresql+asyncpg://", "postgresql://", 1
         ),

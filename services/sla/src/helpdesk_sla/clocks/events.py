@@ -8,66 +8,67 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from helpdesk_contracts import (
-    REGISTRY,
-    Payload,
-    SlaBreached,
-    SlaEscalationRequested,
-    SlaMet,
-    SlaMetric,
-    SlaWarning,
-)
+from helpdesk_contracts import REGISTRY, Payload, SlaBreached, SlaEscalationRequested, SlaMet, SlaWarning
 from helpdesk_servicekit import outbox
 from helpdesk_sla.clocks.repository import TicketRecord
 from helpdesk_sla.domain import SlaEvent, SlaEventKind
 
 PRODUCER = "sla"
-_KEYS = {model: key for key, model in REGISTRY.items()}
-_CLOCK_EVENTS: dict[SlaEventKind, type[SlaWarning | SlaBreached | SlaMet]] = {
+_MODELS: dict[SlaEventKind, type[Payload]] = {
     SlaEventKind.WARNING: SlaWarning,
     SlaEventKind.BREACHED: SlaBreached,
     SlaEventKind.MET: SlaMet,
+    SlaEventKind.ESCALATION_REQUESTED: SlaEscalationRequested,
 }
+_KEYS = {kind: next(key for key, model in REGISTRY.items() if model is _MODELS[kind]) for kind in _MODELS}
 
 
-def payload_of(record: TicketRecord, event: SlaEvent) -> Payload:
-    metric = SlaMetric(event.metric.value)
+def payload_of(record: TicketRecord, event: SlaEvent) -> dict[str, Any]:
+    """The payload exactly as the contract's model serialises it (SlaBreached, SlaEscalationRequested, ...).
+
+    Built by hand because this runs for every deadline the timer worker fires; tests check each kind against
+    the contract models, so a change there that this misses fails them.
+    """
+    common = {
+        "ticket_id": str(record.ticket_id),
+        "metric": event.metric.value,
+        "policy_id": str(event.policy_id),
+        "policy_version": event.policy_version,
+    }
     if event.kind is SlaEventKind.ESCALATION_REQUESTED:
-        return SlaEscalationRequested(
-            ticket_id=record.ticket_id,
-            level=event.level or 0,
-            metric=metric,
-            breached_at=event.breached_at,
-            policy_id=event.policy_id,
-            policy_version=event.policy_version,
-            from_level=event.from_level,
-            ticket_version=record.ticket_version,
-        )
-    return _CLOCK_EVENTS[event.kind](
-        ticket_id=record.ticket_id,
-        metric=metric,
-        due_at=event.due_at,
-        at=event.at,
-        business_seconds_used=round(event.business_seconds_used, 6),
-        policy_id=event.policy_id,
-        policy_version=event.policy_version,
-        ticket_version=record.ticket_version,
-        run=event.run,
-        target_seconds=event.target_seconds,
-        within_target=event.within_target,
-        priority=event.priority,
-    )
+        return common | {
+            "level": event.level or 0,
+            "breached_at": _iso(event.breached_at),
+            "from_level": event.from_level,
+            "ticket_version": record.ticket_version,
+        }
+    return common | {
+        "due_at": _iso(event.due_at),
+        "at": _iso(event.at),
+        "business_seconds_used": round(float(event.business_seconds_used), 6),
+        "ticket_version": record.ticket_version,
+        "run": event.run,
+        "target_seconds": float(event.target_seconds),
+        "within_target": event.within_target,
+        "priority": event.priority,
+    }
+
+
+def _iso(instant: datetime | None) -> str | None:
+    """An instant as pydantic writes it in JSON: ISO 8601 in UTC with a Z."""
+    if instant is None:
+        return None
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def envelopes(
     record: TicketRecord, events: Sequence[SlaEvent], *, correlation_id: str | None, causation_id: str | None
 ) -> list[dict[str, Any]]:
     """Envelopes as the outbox stores them (the shape make_envelope gives, serialised once)."""
-    now = datetime.now(UTC).isoformat()
+    now = _iso(datetime.now(UTC))
     staged = []
     for event in events:
-        payload = payload_of(record, event)
-        event_type, schema_version = _KEYS[type(payload)]
+        event_type, schema_version = _KEYS[event.kind]
         staged.append(
             {
                 "event_id": str(uuid.uuid4()),
@@ -78,7 +79,7 @@ def envelopes(
                 "producer": PRODUCER,
                 "correlation_id": correlation_id,
                 "causation_id": causation_id,
-                "payload": payload.model_dump(mode="json"),
+                "payload": payload_of(record, event),
             }
         )
     return staged
@@ -88,9 +89,10 @@ def outbox_rows(staged: Sequence[tuple[TicketRecord, dict[str, Any]]]) -> list[t
     """The outbox rows servicekit's outbox.add would write (partitioned by ticket, with trace headers), for
     repository.save to insert with the round's other writes."""
     headers = outbox.trace_headers()
+    plain_headers = json.dumps(headers)
     rows = []
     for record, envelope in staged:
-        row_headers = headers | ({"x-correlation-id": envelope["correlation_id"]} if envelope["correlation_id"] else {})
+        correlation_id = envelope["correlation_id"]
         rows.append(
             (
                 uuid.UUID(envelope["event_id"]),
@@ -98,7 +100,7 @@ def outbox_rows(staged: Sequence[tuple[TicketRecord, dict[str, Any]]]) -> list[t
                 envelope["event_type"],
                 outbox.partition_of(str(record.ticket_id)),
                 json.dumps(envelope),
-                json.dumps(row_headers),
+                json.dumps(headers | {"x-correlation-id": correlation_id}) if correlation_id else plain_headers,
             )
         )
     return rows

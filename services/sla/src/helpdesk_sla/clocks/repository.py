@@ -51,16 +51,17 @@ _TICKET_COLUMNS = (
     "policy_version",
     "calendar_version",
 )
-# A ticket row with its clocks and timers, in one round trip.
-_TICKET_WITH = (
-    "SELECT s.*,"
+_TICKET = "SELECT s.* FROM sla_tickets s"
+# A locked ticket's clocks and timers, read in the statement after the one that took the lock: a statement's
+# snapshot predates the lock it waits for, so reading them alongside the lock could return what was overwritten.
+_CHILDREN = (
+    "SELECT k.m AS merchant_id, k.t AS ticket_id,"
     " (SELECT coalesce(json_agg(c ORDER BY c.metric, c.run), '[]') FROM sla_clocks c"
-    "  WHERE c.merchant_id = s.merchant_id AND c.ticket_id = s.ticket_id) AS clock_rows,"
-    " (SELECT coalesce(json_agg(t), '[]') FROM sla_timers t"
-    "  WHERE t.merchant_id = s.merchant_id AND t.ticket_id = s.ticket_id) AS timer_rows{columns}"
-    " FROM sla_tickets s{tables}"
+    "  WHERE c.merchant_id = k.m AND c.ticket_id = k.t) AS clock_rows,"
+    " (SELECT coalesce(json_agg(x), '[]') FROM sla_timers x"
+    "  WHERE x.merchant_id = k.m AND x.ticket_id = k.t) AS timer_rows"
+    " FROM unnest($1::text[], $2::uuid[]) AS k(m, t)"
 )
-_TICKET = _TICKET_WITH.format(columns="", tables="")
 
 
 @dataclass
@@ -152,11 +153,9 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> tuple[l
     earliest timer after `now`. This is the round's first statement, so it opens the session's transaction."""
     result = await session.execute(
         text(
-            _TICKET_WITH.format(
-                columns=", later.at AS next_fire_at",
-                tables=", (SELECT min(fire_at) AS at FROM sla_timers WHERE fire_at > :now) AS later",
-            )
-            + " WHERE (s.merchant_id, s.ticket_id) IN"
+            "SELECT s.*, later.at AS next_fire_at FROM sla_tickets s,"
+            " (SELECT min(fire_at) AS at FROM sla_timers WHERE fire_at > :now) AS later"
+            " WHERE (s.merchant_id, s.ticket_id) IN"
             " (SELECT merchant_id, ticket_id FROM sla_timers WHERE fire_at <= :now ORDER BY fire_at LIMIT :n)"
             " FOR UPDATE OF s SKIP LOCKED"
         ),
@@ -305,11 +304,18 @@ async def resolve_fact_placement(
 
 
 async def hydrate(session: AsyncSession, ticket_rows: Sequence[Record]) -> list[TicketRecord]:
-    """Build aggregates from ticket rows carrying their clock and timer rows (policies and calendars come from
-    the catalog's cache, loaded in one query each when missing)."""
+    """Build aggregates for locked (or merely read) ticket rows: their clocks and timers in one query, policies
+    and calendars from the catalog's cache (one query each for those missing)."""
     if not ticket_rows:
         return []
-    clock_rows = [(row["merchant_id"], clock) for row in ticket_rows for clock in _json(row["clock_rows"])]
+    db = await driver(session)
+    children = {
+        (row["merchant_id"], row["ticket_id"]): (_json(row["clock_rows"]), _json(row["timer_rows"]))
+        for row in await db.fetch(
+            _CHILDREN, [row["merchant_id"] for row in ticket_rows], [row["ticket_id"] for row in ticket_rows]
+        )
+    }
+    clock_rows = [(m, clock) for (m, _), (clocks, _) in children.items() for clock in clocks]
     policy_keys = {(m, uuid.UUID(c["policy_id"]), c["policy_version"]) for m, c in clock_rows}
     policy_keys |= {(r["merchant_id"], r["policy_id"], r["policy_version"]) for r in ticket_rows if r["policy_id"]}
     policies = await catalog.policies(session, policy_keys)
@@ -333,7 +339,7 @@ async def hydrate(session: AsyncSession, ticket_rows: Sequence[Record]) -> list[
                 policies[(merchant_id, uuid.UUID(clock["policy_id"]), clock["policy_version"])],
                 calendars[(merchant_id, _uuid(clock["calendar_id"]), clock["calendar_version"])],
             )
-            for clock in _json(row["clock_rows"])
+            for clock in children[(merchant_id, row["ticket_id"])][0]
         ]
         record = TicketRecord(
             merchant_id=merchant_id,
@@ -351,7 +357,7 @@ async def hydrate(session: AsyncSession, ticket_rows: Sequence[Record]) -> list[
                     datetime.fromisoformat(timer["fire_at"]),
                     timer["run"],
                 )
-                for timer in _json(row["timer_rows"])
+                for timer in children[(merchant_id, row["ticket_id"])][1]
             },
         )
         record.saved = record.columns()

@@ -68,8 +68,9 @@ class Clock:
     met_at: datetime | None = None
     warned_at: datetime | None = None
     escalated_level: int = 1
-    # Deadlines asked for more than once between changes (planning, firing, saving) are computed once.
-    _reached: dict[tuple[Any, ...], datetime | None] = field(
+    # Deadlines and elapsed time asked for more than once between changes (planning, firing, saving) are
+    # computed once; the key holds the segments, so any change misses.
+    _reached: dict[tuple[Any, ...], datetime | float | None] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -234,6 +235,15 @@ class Clock:
     def elapsed_business_seconds(self, now: datetime) -> float:
         """Business seconds counted so far; an open running segment counts up to `now`."""
         _require_aware(now)
+        key = ("elapsed", now, self.calendar, *self.segments)
+        found = self._reached.get(key)
+        if found is None:
+            if len(self._reached) > 8:
+                self._reached.clear()
+            found = self._reached[key] = self._elapsed(now)
+        return found  # type: ignore[return-value]
+
+    def _elapsed(self, now: datetime) -> float:
         return sum(
             business_seconds_between(self.calendar, segment.start, segment.end or now)
             for segment in self.segments
@@ -277,11 +287,11 @@ class Clock:
     def _reached_at(self, threshold: float) -> datetime | None:
         key = (threshold, self.calendar, *self.segments)
         if key in self._reached:
-            return self._reached[key]
+            return self._reached[key]  # type: ignore[return-value]
         if len(self._reached) > 8:
             self._reached.clear()
-        found = self._reached[key] = self._compute_reached_at(threshold)
-        return found
+        reached = self._reached[key] = self._compute_reached_at(threshold)
+        return reached
 
     def _compute_reached_at(self, threshold: float) -> datetime | None:
         spent = 0.0

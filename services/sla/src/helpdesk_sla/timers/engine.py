@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from helpdesk_sla.clocks import service
 from helpdesk_sla.clocks.repository import NOTIFY_CHANNEL
@@ -45,14 +45,14 @@ class TimerEngine:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         *,
         listen_dsn: str,
         batch_size: int = 500,
         max_sleep: float = 5.0,
         on_round: Callable[[RoundStats], None] | None = None,
     ) -> None:
-        self.sessions = sessions
+        self.engine = engine
         self.listen_dsn = listen_dsn
         self.batch_size = batch_size
         self.max_sleep = max_sleep
@@ -62,10 +62,12 @@ class TimerEngine:
         self._sleeping_until: datetime | None = None
         self._notified_min: datetime | None = None
         self._listener: Any = None
+        self._connection: AsyncConnection | None = None
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
 
     async def fire_round(self) -> service.FiringRound:
         started, cpu = time.perf_counter(), time.process_time()
-        done = await service.fire_due(self.sessions, self.batch_size)
+        done = await service.fire_due(await self._session_factory(), self.batch_size)
         self.fired += done.events
         if self.on_round is not None:
             elapsed = time.perf_counter() - started
@@ -87,6 +89,7 @@ class TimerEngine:
                 sleep = self._seconds_until(done)
                 backoff = 0.0
             except Exception as exc:  # database away: try again shortly, every timer is still there
+                await self._drop_connection()
                 backoff = min(10.0, max(0.2, backoff * 2))
                 log.warning("SLA timer worker paused %.1fs: %s", backoff, exc)
                 sleep = backoff
@@ -98,6 +101,22 @@ class TimerEngine:
             waiter.cancel()
             stopper.cancel()
         await self._close_listener()
+        await self._drop_connection()
+
+    async def _session_factory(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions on one connection kept for the worker's life: a round pays no pool checkout or ping."""
+        if self._sessions is None or self._connection is None or self._connection.closed:
+            self._connection = await self.engine.connect()
+            self._sessions = async_sessionmaker(bind=self._connection, expire_on_commit=False, autoflush=False)
+        return self._sessions
+
+    async def _drop_connection(self) -> None:
+        connection, self._connection, self._sessions = self._connection, None, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await connection.close()
 
     def _seconds_until(self, done: service.FiringRound) -> float:
         candidates = [at for at in (done.next_fire_at, self._notified_min) if at is not None]

@@ -123,7 +123,7 @@ async def list_tickets(
         sort = Sort(sort.key, sort.descending, _decode_after(cursor, sort))
     async with unit_of_work(sessions) as session:
         rows = await repository.list_tickets(session, principal.merchant_id, query, sort, limit + 1)
-        items = [TicketRead.model_validate(t) for t in rows[:limit]]
+        items = [TicketRead.model_validate(row._asdict()) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = items[-1]
