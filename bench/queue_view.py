@@ -23,24 +23,19 @@ import os
 import random
 import secrets
 import statistics
-import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "services" / "tickets" / "src"))
-
-from helpdesk_contracts import Role  # noqa: E402
-from helpdesk_servicekit.auth import Principal  # noqa: E402
-from helpdesk_servicekit.db import make_engine, make_session_factory, migrate  # noqa: E402
-from helpdesk_tickets.main import MIGRATIONS  # noqa: E402
-from helpdesk_tickets.repository import Sort, TicketFilter  # noqa: E402
-from helpdesk_tickets.tickets import service  # noqa: E402
+from helpdesk_contracts import Role
+from helpdesk_servicekit.auth import Principal
+from helpdesk_servicekit.db import make_engine, make_session_factory, migrate
+from helpdesk_tickets.main import MIGRATIONS
+from helpdesk_tickets.repository import Sort, TicketFilter
+from helpdesk_tickets.tickets import service
 
 AGENTS_PER_MERCHANT = 20
 CUSTOMERS_PER_MERCHANT = 2_000

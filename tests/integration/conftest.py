@@ -30,13 +30,18 @@ async def platform(
     apps = {
         "tickets": build_tickets(
             service_settings(
-                TicketsSettings, database_url=await database_factory("flow_tickets"),
-                amqp_url=amqp_url, namespace=amqp_namespace,
+                TicketsSettings,
+                database_url=await database_factory("flow_tickets"),
+                amqp_url=amqp_url,
+                namespace=amqp_namespace,
             )
         ),
         "sla": build_sla(
             service_settings(
-                SlaSettings, database_url=await database_factory("flow_sla"), amqp_url=amqp_url, namespace=amqp_namespace
+                SlaSettings,
+                database_url=await database_factory("flow_sla"),
+                amqp_url=amqp_url,
+                namespace=amqp_namespace,
             )
         ),
     }

@@ -60,8 +60,13 @@ async def test_a_missed_first_response_breaches_and_escalates_the_ticket_to_leve
 async def test_an_agent_reply_in_time_is_recorded_as_met_and_nothing_escalates(platform):
     await platform.sla.post(
         "/v1/sla/policies",
-        json={"name": "Normal", "priority": "normal", "first_response_seconds": 30, "resolution_seconds": 3600,
-              "escalation": [{"level": 2, "after_breach_seconds": 0, "metric": "first_response"}]},
+        json={
+            "name": "Normal",
+            "priority": "normal",
+            "first_response_seconds": 30,
+            "resolution_seconds": 3600,
+            "escalation": [{"level": 2, "after_breach_seconds": 0, "metric": "first_response"}],
+        },
         headers=MANAGER,
     )
     created = await platform.tickets.post("/v1/tickets", json={"subject": "Where is my parcel?"}, headers=CUSTOMER)
@@ -77,7 +82,8 @@ async def test_an_agent_reply_in_time_is_recorded_as_met_and_nothing_escalates(p
 
     await eventually(first_response_clock)
     reply = await platform.tickets.post(
-        f"/v1/tickets/{ticket_id}/messages", json={"body": "On it — a courier is checking.", "visibility": "public"},
+        f"/v1/tickets/{ticket_id}/messages",
+        json={"body": "On it — a courier is checking.", "visibility": "public"},
         headers=AGENT,
     )
     assert reply.status_code == 201

@@ -84,6 +84,9 @@ async def _start_broker(runtime: Runtime, consumers: EventConsumers) -> None:
                 await asyncio.wait_for(runtime.stop.wait(), delay)
             delay = min(delay * 2, 15.0)
             continue
+        if runtime.stop.is_set():  # the app shut down while we were connecting
+            await broker.stop()
+            return
         runtime.broker, runtime.broker_started = broker, True
         return
 
@@ -140,6 +143,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             for task in runtime.tasks:
                 with contextlib.suppress(Exception, asyncio.CancelledError):
                     await asyncio.wait_for(task, timeout=10)
+            if runtime.broker is not None:  # connected while the tasks were finishing
+                with contextlib.suppress(Exception):
+                    await runtime.broker.stop()
             await runtime.publisher.close()
             await engine.dispose()
 

@@ -9,7 +9,6 @@ from fastapi import FastAPI
 
 from helpdesk_servicekit.app import Runtime, ServiceSpec, create_app
 from helpdesk_servicekit.app import run as run_service
-from helpdesk_servicekit.db import service_database_url
 from helpdesk_servicekit.settings import ServiceSettings
 from helpdesk_sla.clocks.api import router as clocks_router
 from helpdesk_sla.clocks.consumers import consumers
@@ -26,9 +25,7 @@ async def run_timers(runtime: Runtime, stop: asyncio.Event) -> None:
     settings = runtime.settings
     engine = TimerEngine(
         runtime.engine,
-        listen_dsn=service_database_url(settings.service_dsn, settings.database_name).replace(
-            "postgresql+asyncpg://", "postgresql://", 1
-        ),
+        listen_dsn=settings.service_dsn.replace("postgresql+asyncpg://", "postgresql://", 1),
         batch_size=getattr(settings, "timer_batch_size", 500),
         max_sleep=getattr(settings, "timer_max_sleep_seconds", 5.0),
     )

@@ -1,11 +1,11 @@
-"""The only place with queries for tickets, their facts, clocks and timers: loads and saves TicketSla aggregates.
+"""The only place with queries for tickets, clocks and timers: loads and saves TicketSla aggregates in bulk.
 
 The ticket row is the lock that serialises everything about one ticket: consumers take it with FOR UPDATE, the
 timer worker with FOR UPDATE SKIP LOCKED, and only a holder of it reads or writes that ticket's clocks and timers.
 
-Queries run on the asyncpg connection under the caller's session, inside its transaction, and write in bulk with
-one set-based statement per table (unnest of arrays) so a timer round costs the same handful of round trips
-whether it fires one deadline or five hundred.
+Queries run on the asyncpg connection under the caller's session, inside its transaction. Reading takes one query
+for any number of locked tickets, writing one statement (statements.SAVE), so a timer round costs the same handful
+of round trips whether it fires one deadline or five hundred.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_servicekit import outbox as outbox_module
+from helpdesk_sla.clocks import statements
 from helpdesk_sla.domain import (
     BusinessCalendar,
     Clock,
@@ -208,101 +209,6 @@ async def lock_tickets(session: AsyncSession, merchant_id: str, ticket_ids: Sequ
     return await hydrate(session, rows)
 
 
-FACT_COLUMNS = (
-    "version",
-    "seq",
-    "event_id",
-    "at",
-    "status",
-    "priority",
-    "category_id",
-    "tags",
-    "author",
-    "escalation_level",
-    "placement_resolved",
-    "policy_id",
-    "policy_version",
-    "calendar_version",
-    "replan",
-)
-
-
-async def add_fact(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID, fact: dict[str, Any]) -> bool:
-    """Record what one ticket event said; False if a fact for that version and seq is already recorded."""
-    db = await driver(session)
-    names = ", ".join(FACT_COLUMNS)
-    values = ", ".join(f"${n}" for n in range(3, len(FACT_COLUMNS) + 3))
-    inserted = await db.fetchval(
-        f"INSERT INTO sla_ticket_facts (merchant_id, ticket_id, {names}) VALUES ($1, $2, {values})"
-        " ON CONFLICT DO NOTHING RETURNING true",
-        merchant_id,
-        ticket_id,
-        *(fact[name] for name in FACT_COLUMNS),
-    )
-    return bool(inserted)
-
-
-async def add_replan_fact(
-    session: AsyncSession, record: TicketRecord, placement: tuple[uuid.UUID, int, int | None] | None, at: datetime
-) -> None:
-    """Record a manager's re-plan as a fact after the ticket's latest, so replaying keeps it."""
-    db = await driver(session)
-    policy_id, policy_version, calendar_version = placement or (None, None, None)
-    await db.execute(
-        "INSERT INTO sla_ticket_facts (merchant_id, ticket_id, version, seq, at, status, priority, category_id, tags,"
-        " escalation_level, placement_resolved, policy_id, policy_version, calendar_version, replan)"
-        " SELECT $1, $2, $3, coalesce(max(seq), 0) + 1, $4, $5, $6, $7, $8, $9, true, $10, $11, $12, true"
-        " FROM sla_ticket_facts WHERE merchant_id = $1 AND ticket_id = $2 AND version = $3",
-        record.merchant_id,
-        record.ticket_id,
-        record.ticket_version,
-        at,
-        record.sla.status,
-        record.priority,
-        record.category_id,
-        list(record.tags),
-        record.sla.escalation_level,
-        policy_id,
-        policy_version,
-        calendar_version,
-    )
-
-
-async def facts(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> list[Record]:
-    """Every fact recorded for the ticket, in version order."""
-    db = await driver(session)
-    rows: list[Record] = await db.fetch(
-        "SELECT * FROM sla_ticket_facts WHERE merchant_id = $1 AND ticket_id = $2 ORDER BY version, seq",
-        merchant_id,
-        ticket_id,
-    )
-    return rows
-
-
-async def resolve_fact_placement(
-    session: AsyncSession,
-    merchant_id: str,
-    ticket_id: uuid.UUID,
-    version: int,
-    seq: int,
-    placement: tuple[uuid.UUID, int, int | None] | None,
-) -> None:
-    """Store the policy a fact's attributes matched when first needed (None: no policy matched)."""
-    db = await driver(session)
-    policy_id, policy_version, calendar_version = placement or (None, None, None)
-    await db.execute(
-        "UPDATE sla_ticket_facts SET placement_resolved = true, policy_id = $5, policy_version = $6,"
-        " calendar_version = $7 WHERE merchant_id = $1 AND ticket_id = $2 AND version = $3 AND seq = $4",
-        merchant_id,
-        ticket_id,
-        version,
-        seq,
-        policy_id,
-        policy_version,
-        calendar_version,
-    )
-
-
 async def hydrate(session: AsyncSession, ticket_rows: Sequence[Record]) -> list[TicketRecord]:
     """Build aggregates for locked (or merely read) ticket rows: their clocks and timers in one query, policies
     and calendars from the catalog's cache (one query each for those missing)."""
@@ -401,7 +307,7 @@ async def save(
         return
     db = await driver(session)
     await db.execute(
-        _SAVE,
+        statements.SAVE,
         *_columns(tickets, 11),
         *_columns(gone_clocks, 4),
         *_columns(clocks, 20),
@@ -447,62 +353,6 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 
 def _instant(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
-
-
-# Every write of a round or a use case in one statement: data-modifying CTEs run whether or not they are read.
-_SAVE = """
-WITH tickets AS (
-    UPDATE sla_tickets s SET ticket_version = u.v, status = u.status, priority = u.priority,
-        category_id = u.category_id, tags = ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)),
-        escalation_level = u.level, policy_id = u.policy_id, policy_version = u.policy_version,
-        calendar_version = u.calendar_version, updated_at = now()
-    FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::int[],
-                $9::uuid[], $10::int[], $11::int[])
-        AS u(m, t, v, status, priority, category_id, tags, level, policy_id, policy_version, calendar_version)
-    WHERE s.merchant_id = u.m AND s.ticket_id = u.t
-), gone_clocks AS (
-    DELETE FROM sla_clocks c USING unnest($12::text[], $13::uuid[], $14::text[], $15::int[]) AS d(m, t, metric, run)
-    WHERE c.merchant_id = d.m AND c.ticket_id = d.t AND c.metric = d.metric AND c.run = d.run
-), clocks AS (
-    INSERT INTO sla_clocks (merchant_id, ticket_id, metric, run, policy_id, policy_version, priority, calendar_id,
-        calendar_version, target_seconds, state, started_at, segments, due_at, warned_at, breached_at, met_at,
-        ended_at, business_seconds_used, met_count, updated_at)
-    SELECT m, t, metric, run, policy_id, policy_version, priority, calendar_id, calendar_version, target, state,
-        started_at, segments::jsonb, due_at, warned_at, breached_at, met_at, ended_at, used, met_count, now()
-    FROM unnest($16::text[], $17::uuid[], $18::text[], $19::int[], $20::uuid[], $21::int[], $22::text[], $23::uuid[],
-                $24::int[], $25::float8[], $26::text[], $27::timestamptz[], $28::text[], $29::timestamptz[],
-                $30::timestamptz[], $31::timestamptz[], $32::timestamptz[], $33::timestamptz[], $34::float8[],
-                $35::smallint[])
-        AS u(m, t, metric, run, policy_id, policy_version, priority, calendar_id, calendar_version, target, state,
-             started_at, segments, due_at, warned_at, breached_at, met_at, ended_at, used, met_count)
-    ON CONFLICT (merchant_id, ticket_id, metric, run) DO UPDATE SET policy_id = EXCLUDED.policy_id,
-        policy_version = EXCLUDED.policy_version, priority = EXCLUDED.priority, calendar_id = EXCLUDED.calendar_id,
-        calendar_version = EXCLUDED.calendar_version, target_seconds = EXCLUDED.target_seconds,
-        state = EXCLUDED.state, segments = EXCLUDED.segments,
-        due_at = CASE WHEN EXCLUDED.state IN ('met', 'stopped') THEN COALESCE(EXCLUDED.due_at, sla_clocks.due_at)
-                      ELSE EXCLUDED.due_at END,
-        warned_at = EXCLUDED.warned_at, breached_at = EXCLUDED.breached_at, met_at = EXCLUDED.met_at,
-        ended_at = EXCLUDED.ended_at, business_seconds_used = EXCLUDED.business_seconds_used,
-        met_count = EXCLUDED.met_count, updated_at = now()
-), gone_timers AS (
-    DELETE FROM sla_timers x
-    USING unnest($36::text[], $37::uuid[], $38::text[], $39::text[], $40::smallint[]) AS d(m, t, metric, kind, level)
-    WHERE x.merchant_id = d.m AND x.ticket_id = d.t AND x.metric = d.metric AND x.kind = d.kind AND x.level = d.level
-), timers AS (
-    INSERT INTO sla_timers (merchant_id, ticket_id, metric, kind, level, fire_at, run)
-    SELECT * FROM unnest($41::text[], $42::uuid[], $43::text[], $44::text[], $45::smallint[], $46::timestamptz[],
-                         $47::int[])
-    ON CONFLICT (merchant_id, ticket_id, metric, kind, level) DO UPDATE SET fire_at = EXCLUDED.fire_at,
-        run = EXCLUDED.run
-), events AS (
-    INSERT INTO outbox (event_id, merchant_id, event_type, partition, envelope, headers, attempts)
-    SELECT e, m, t, p, v::jsonb, h::jsonb, 0
-    FROM unnest($48::uuid[], $49::text[], $50::text[], $51::smallint[], $52::text[], $53::text[])
-        AS u(e, m, t, p, v, h)
-)
-SELECT CASE WHEN $55::text IS NOT NULL THEN pg_notify($54, $55) END,
-       CASE WHEN cardinality($48::uuid[]) > 0 THEN pg_notify($56, '') END
-"""
 
 
 def _clock_values(record: TicketRecord, tracked: TrackedClock) -> tuple[Any, ...]:

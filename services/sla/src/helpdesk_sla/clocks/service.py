@@ -21,7 +21,7 @@ from helpdesk_contracts import (
 )
 from helpdesk_contracts.tickets import TicketEvent
 from helpdesk_servicekit.db import unit_of_work
-from helpdesk_sla.clocks import events, repository
+from helpdesk_sla.clocks import events, facts, repository
 from helpdesk_sla.clocks.repository import TicketRecord
 from helpdesk_sla.domain import Placement, SlaDomainError, SlaEvent, TicketFact, TicketSla
 from helpdesk_sla.policies.catalog import catalog
@@ -55,7 +55,7 @@ async def apply_ticket_event(session: AsyncSession, envelope: Envelope, payload:
     fact = _fact_values(snapshot, envelope.occurred_at, author=_author(payload), level=level) | {
         "event_id": envelope.event_id
     }
-    if not await repository.add_fact(session, record.merchant_id, record.ticket_id, fact):
+    if not await facts.add_fact(session, record.merchant_id, record.ticket_id, fact):
         return  # this ticket version was already applied, under another event id
     await _rebuild(session, record)
     staged = events.envelopes(
@@ -110,7 +110,7 @@ PlacementKey = tuple[uuid.UUID, int, int | None]
 
 async def _rebuild(session: AsyncSession, record: TicketRecord) -> None:
     """Replay all the ticket's facts into a fresh TicketSla, keeping what was already announced."""
-    rows = await repository.facts(session, record.merchant_id, record.ticket_id)
+    rows = await facts.of_ticket(session, record.merchant_id, record.ticket_id)
     resolved: dict[tuple[int, int], PlacementKey | None] = {}
     previous_attributes = None
     for row in rows:
@@ -127,13 +127,13 @@ async def _rebuild(session: AsyncSession, record: TicketRecord) -> None:
                 session, record.merchant_id, row["priority"], row["category_id"], row["tags"]
             )
             key = _key(placement)
-            await repository.resolve_fact_placement(
+            await facts.resolve_fact_placement(
                 session, record.merchant_id, record.ticket_id, row["version"], row["seq"], key
             )
             resolved[(row["version"], row["seq"])] = key
         previous_attributes = attributes
     placements = await catalog.placements(session, record.merchant_id, {k for k in resolved.values() if k})
-    facts = [
+    ticket_facts = [
         TicketFact(
             version=row["version"],
             at=row["at"],
@@ -147,7 +147,7 @@ async def _rebuild(session: AsyncSession, record: TicketRecord) -> None:
         for row in rows
     ]
     previous = record.sla
-    record.sla = TicketSla.replay(record.created_at, facts, previous)
+    record.sla = TicketSla.replay(record.created_at, ticket_facts, previous)
     record.removed_clocks = {(c.metric.value, c.run) for c in previous.clocks} - {
         (c.metric.value, c.run) for c in record.sla.clocks
     }
@@ -222,7 +222,7 @@ async def replan(
                 placement = await _latest_placement(session, record, policy_id=policy_id, calendar_id=calendar_id)
                 if placement is None or _already_on(record, placement):
                     continue
-                await repository.add_replan_fact(session, record, _key(placement), now)
+                await facts.add_replan_fact(session, record, _key(placement), now)
                 await _rebuild(session, record)
                 done += 1
             # Deadlines the new targets put in the past are fired by the timer worker, like any other.
