@@ -88,7 +88,7 @@ async def run_sla(conn: asyncpg.Connection, url: str, pending: int, args: argpar
     def on_round(stats: RoundStats) -> None:
         run.wake_round(stats.tickets, stats.seconds, stats.cpu_seconds)
 
-    worker = TimerEngine(engine, listen_dsn=url, batch_size=500, max_sleep=1.0, on_round=on_round)
+    worker = TimerEngine(engine, listen_dsn=url, batch_size=500, max_sleep=1.0, lanes=args.lanes, on_round=on_round)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     await until(run, due, first_due, args)
@@ -235,6 +235,7 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=1000, help="deadlines coming due per second")
     parser.add_argument("--clocks", type=int, default=1_000_000, help="pending running clocks, large run")
     parser.add_argument("--small", type=int, default=10_000, help="pending running clocks, small run")
+    parser.add_argument("--lanes", type=int, default=2, help="timer rounds in flight (the service's default)")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unreported firing first (0: none)")
     args = parser.parse_args()
 

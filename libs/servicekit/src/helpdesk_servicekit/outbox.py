@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from opentelemetry import propagate
-from sqlalchemy import BigInteger, Column, DateTime, Index, SmallInteger, Text, func, insert, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, SmallInteger, Text, func, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import Field, SQLModel
@@ -54,7 +54,7 @@ class OutboxMessage(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     )
     published_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    attempts: int = Field(default=0)
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
 
 
@@ -69,24 +69,37 @@ def trace_headers() -> dict[str, str]:
     return carrier
 
 
-async def add(session: AsyncSession, envelope: Envelope, ordering_key: str | None = None) -> None:
-    """Stage `envelope` for publishing in the caller's transaction; relays are woken after commit."""
+def row(envelope: Envelope, ordering_key: str | None = None) -> dict[str, Any]:
+    """The outbox row for `envelope`, for a use case that writes it in its own statement."""
     headers = trace_headers()
     if envelope.correlation_id:
         headers["x-correlation-id"] = envelope.correlation_id
+    return {
+        "event_id": envelope.event_id,
+        "merchant_id": envelope.merchant_id,
+        "event_type": envelope.event_type,
+        "partition": partition_of(ordering_key or str(envelope.event_id)),
+        "envelope": envelope.model_dump(mode="json"),
+        "headers": headers,
+        "attempts": 0,
+    }
+
+
+async def add(session: AsyncSession, envelope: Envelope, ordering_key: str | None = None) -> None:
+    """Stage `envelope` for publishing in the caller's transaction; relays are woken after commit."""
     # A Core insert: no ORM instance to build and flush on the hot path of every use case.
-    await session.execute(
-        insert(OutboxMessage.__table__),  # type: ignore[attr-defined]
-        {
-            "event_id": envelope.event_id,
-            "merchant_id": envelope.merchant_id,
-            "event_type": envelope.event_type,
-            "partition": partition_of(ordering_key or str(envelope.event_id)),
-            "envelope": envelope.model_dump(mode="json"),
-            "headers": headers,
-        },
-    )
+    await session.execute(insert(OutboxMessage.__table__), row(envelope, ordering_key))  # type: ignore[attr-defined]
     wakeup.stage(session, NOTIFY_CHANNEL)
+
+
+def wake_after_commit(session: AsyncSession) -> None:
+    """For a use case that wrote its outbox row itself (see `row`): wake the relays once it commits."""
+    wakeup.stage(session, NOTIFY_CHANNEL)
+
+
+def written_outside_a_session() -> None:
+    """Wake the relays after an outbox row was committed by a plain (autocommit) statement."""
+    wakeup.wake(NOTIFY_CHANNEL)
 
 
 class OutboxRelay:

@@ -41,7 +41,12 @@ class RoundStats:
 
 
 class TimerEngine:
-    """Fires SLA timers as they come due, until told to stop."""
+    """Fires SLA timers as they come due, until told to stop.
+
+    It runs `lanes` rounds at a time, each on a connection of its own: while one lane waits for PostgreSQL another
+    does its Python work. Lanes (like replicas) never fire the same ticket: a round locks its tickets and the others
+    skip locked ones.
+    """
 
     def __init__(
         self,
@@ -50,6 +55,7 @@ class TimerEngine:
         listen_dsn: str,
         batch_size: int = 500,
         max_sleep: float = 5.0,
+        lanes: int = 2,
         on_round: Callable[[RoundStats], None] | None = None,
     ) -> None:
         self.engine = engine
@@ -58,98 +64,119 @@ class TimerEngine:
         self.max_sleep = max_sleep
         self.on_round = on_round
         self.fired = 0
-        self._wake = asyncio.Event()
-        self._sleeping_until: datetime | None = None
-        self._notified_min: datetime | None = None
+        self._lanes = [_Lane(self) for _ in range(max(1, lanes))]
         self._listener: Any = None
-        self._connection: AsyncConnection | None = None
-        self._sessions: async_sessionmaker[AsyncSession] | None = None
-
-    async def fire_round(self) -> service.FiringRound:
-        started, cpu = time.perf_counter(), time.process_time()
-        done = await service.fire_due(await self._session_factory(), self.batch_size)
-        self.fired += done.events
-        if self.on_round is not None:
-            elapsed = time.perf_counter() - started
-            self.on_round(RoundStats(done.tickets, done.events, elapsed, time.process_time() - cpu))
-        return done
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Fire due timers until `stop`; sleep until the next one, an earlier plan, or `max_sleep`."""
-        backoff = 0.0
-        while not stop.is_set():
-            if self._listener is None or self._listener.is_closed():
-                await self._listen()
-            self._wake.clear()
-            self._sleeping_until = None
-            try:
-                done = await self.fire_round()
-                while done.tickets >= self.batch_size and not stop.is_set():
-                    done = await self.fire_round()
-                sleep = self._seconds_until(done)
-                backoff = 0.0
-            except Exception as exc:  # database away: try again shortly, every timer is still there
-                await self._drop_connection()
-                backoff = min(10.0, max(0.2, backoff * 2))
-                log.warning("SLA timer worker paused %.1fs: %s", backoff, exc)
-                sleep = backoff
-            self._sleeping_until = datetime.now(UTC) + timedelta(seconds=sleep)
-            if sleep <= 0 or self._wake.is_set():
-                continue
-            waiter, stopper = asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=sleep, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
-        await self._close_listener()
-        await self._drop_connection()
-
-    async def _session_factory(self) -> async_sessionmaker[AsyncSession]:
-        """Sessions on one connection kept for the worker's life: a round pays no pool checkout or ping."""
-        if self._sessions is None or self._connection is None or self._connection.closed:
-            self._connection = await self.engine.connect()
-            self._sessions = async_sessionmaker(bind=self._connection, expire_on_commit=False, autoflush=False)
-        return self._sessions
-
-    async def _drop_connection(self) -> None:
-        connection, self._connection, self._sessions = self._connection, None, None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                await connection.invalidate()
-            with contextlib.suppress(Exception):
-                await connection.close()
-
-    def _seconds_until(self, done: service.FiringRound) -> float:
-        candidates = [at for at in (done.next_fire_at, self._notified_min) if at is not None]
-        self._notified_min = None
-        if not candidates:
-            return self.max_sleep
-        earliest = min(candidates)
-        seconds = (earliest - datetime.now(UTC)).total_seconds()
-        if seconds > 0:
-            return min(self.max_sleep, seconds)
-        # Due already: came due during the round (go again now), or was due but not claimable (contended).
-        contended = done.tickets == 0 and earliest <= done.claimed_at
-        return CONTENDED_PAUSE if contended else 0.0
+        """Fire due timers until `stop`; each lane sleeps until the next one, an earlier plan, or `max_sleep`."""
+        try:
+            await asyncio.gather(self._keep_listening(stop), *(lane.run(stop) for lane in self._lanes))
+        finally:
+            await self._close_listener()
 
     def _notified(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         try:
             at = datetime.fromisoformat(payload)
         except ValueError:
             at = datetime.now(UTC)
-        if self._sleeping_until is None:  # mid-round: remember it for the next nap
-            self._notified_min = at if self._notified_min is None else min(self._notified_min, at)
-        elif at < self._sleeping_until:
-            self._wake.set()
+        for lane in self._lanes:
+            lane.notified(at)
 
-    async def _listen(self) -> None:
-        try:
-            self._listener = await asyncpg.connect(self.listen_dsn)
-            await self._listener.add_listener(NOTIFY_CHANNEL, self._notified)
-        except Exception as exc:  # polling every max_sleep still covers us
-            log.warning("SLA timer LISTEN unavailable: %s", exc)
-            self._listener = None
+    async def _keep_listening(self, stop: asyncio.Event) -> None:
+        """Hold the LISTEN connection, reconnecting when it drops (lanes poll every max_sleep meanwhile)."""
+        while not stop.is_set():
+            if self._listener is None or self._listener.is_closed():
+                try:
+                    self._listener = await asyncpg.connect(self.listen_dsn)
+                    await self._listener.add_listener(NOTIFY_CHANNEL, self._notified)
+                except Exception as exc:
+                    log.warning("SLA timer LISTEN unavailable: %s", exc)
+                    self._listener = None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
 
     async def _close_listener(self) -> None:
         if self._listener is not None and not self._listener.is_closed():
             with contextlib.suppress(Exception):
                 await self._listener.close()
+
+
+class _Lane:
+    """One round at a time on one connection kept for the lane's life (no pool checkout or ping per round)."""
+
+    def __init__(self, owner: TimerEngine) -> None:
+        self.owner = owner
+        self.wake = asyncio.Event()
+        self.sleeping_until: datetime | None = None
+        self.notified_min: datetime | None = None
+        self.connection: AsyncConnection | None = None
+        self.sessions: async_sessionmaker[AsyncSession] | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = 0.0
+        while not stop.is_set():
+            self.wake.clear()
+            self.sleeping_until = None
+            try:
+                done = await self.fire_round()
+                while done.tickets >= self.owner.batch_size and not stop.is_set():
+                    done = await self.fire_round()
+                sleep = self.seconds_until(done)
+                backoff = 0.0
+            except Exception as exc:  # database away: try again shortly, every timer is still there
+                await self.drop_connection()
+                backoff = min(10.0, max(0.2, backoff * 2))
+                log.warning("SLA timer worker paused %.1fs: %s", backoff, exc)
+                sleep = backoff
+            self.sleeping_until = datetime.now(UTC) + timedelta(seconds=sleep)
+            if sleep <= 0 or self.wake.is_set():
+                continue
+            waiter, stopper = asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=sleep, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+        await self.drop_connection()
+
+    async def fire_round(self) -> service.FiringRound:
+        owner = self.owner
+        started, cpu = time.perf_counter(), time.process_time()
+        done = await service.fire_due(await self.session_factory(), owner.batch_size)
+        owner.fired += done.events
+        if owner.on_round is not None:
+            elapsed = time.perf_counter() - started
+            owner.on_round(RoundStats(done.tickets, done.events, elapsed, time.process_time() - cpu))
+        return done
+
+    def notified(self, at: datetime) -> None:
+        if self.sleeping_until is None:  # mid-round: remember it for the next nap
+            self.notified_min = at if self.notified_min is None else min(self.notified_min, at)
+        elif at < self.sleeping_until:
+            self.wake.set()
+
+    def seconds_until(self, done: service.FiringRound) -> float:
+        candidates = [at for at in (done.next_fire_at, self.notified_min) if at is not None]
+        self.notified_min = None
+        if not candidates:
+            return self.owner.max_sleep
+        earliest = min(candidates)
+        seconds = (earliest - datetime.now(UTC)).total_seconds()
+        if seconds > 0:
+            return min(self.owner.max_sleep, seconds)
+        # Due already: came due during the round (go again now), or was due but held by another lane, replica or
+        # consumer (let it finish).
+        contended = done.tickets == 0 and earliest <= done.claimed_at
+        return CONTENDED_PAUSE if contended else 0.0
+
+    async def session_factory(self) -> async_sessionmaker[AsyncSession]:
+        if self.sessions is None or self.connection is None or self.connection.closed:
+            self.connection = await self.owner.engine.connect()
+            self.sessions = async_sessionmaker(bind=self.connection, expire_on_commit=False, autoflush=False)
+        return self.sessions
+
+    async def drop_connection(self) -> None:
+        connection, self.connection, self.sessions = self.connection, None, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await connection.close()

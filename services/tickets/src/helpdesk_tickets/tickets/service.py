@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from helpdesk_contracts import Role, TicketCreated, TicketStatus, TicketUpdated
-from helpdesk_servicekit import idempotency
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from helpdesk_contracts import Role, TicketCreated, TicketStatus, TicketUpdated, make_envelope
+from helpdesk_servicekit import idempotency, outbox
 from helpdesk_servicekit.auth import Principal
 from helpdesk_servicekit.db import unit_of_work
 from helpdesk_servicekit.errors import Forbidden, Unprocessable
 from helpdesk_servicekit.pagination import Page, decode_cursor, encode_cursor
+from helpdesk_servicekit.telemetry import correlation_id
 from helpdesk_tickets import repository
 from helpdesk_tickets.categories.service import ensure_usable_category
 from helpdesk_tickets.domain.tickets import add_tags, normalize_tags, remove_tags
@@ -19,7 +24,18 @@ from helpdesk_tickets.merchant_settings.service import load_policy
 from helpdesk_tickets.models import Ticket
 from helpdesk_tickets.repository import Sort, TicketFilter
 from helpdesk_tickets.settings import TicketsSettings
-from helpdesk_tickets.shared import Actor, Sessions, actor_fields, emit, load_visible, record, snapshot, touch, utcnow
+from helpdesk_tickets.shared import (
+    PRODUCER,
+    Actor,
+    Sessions,
+    actor_fields,
+    emit,
+    load_visible,
+    record,
+    snapshot,
+    touch,
+    utcnow,
+)
 from helpdesk_tickets.tickets import operations
 from helpdesk_tickets.tickets.schemas import TicketCreate, TicketRead, TicketUpdate
 
@@ -44,6 +60,42 @@ async def create_ticket(
 ) -> tuple[int, dict[str, Any]]:
     """Open a ticket (a customer for self, staff on behalf of `customer_id`); returns status and body."""
     customer_id = _customer_of(principal, data)
+    now = utcnow()
+    actor = Actor.of(principal)
+    fields: dict[str, Any] = {
+        "merchant_id": principal.merchant_id,
+        "id": uuid.uuid4(),
+        "customer_id": customer_id,
+        "customer_email": data.customer_email,
+        "customer_name": data.customer_name,
+        "subject": data.subject,
+        "description": data.description,
+        "status": TicketStatus.NEW.value,
+        "priority": data.priority.value,
+        "category_id": data.category_id,
+        "tags": normalize_tags(data.tags),
+        "order_id": data.order_id,
+        "product_id": data.product_id,
+        "created_at": now,
+        "version": 1,
+    }
+    ticket = Ticket(**fields, number=0, updated_at=now)  # the number is handed out by the insert
+    envelope = make_envelope(
+        TicketCreated(ticket=snapshot(ticket), **actor_fields(actor)),
+        merchant_id=principal.merchant_id,
+        producer=PRODUCER,
+        correlation_id=correlation_id.get(),
+    )
+    write = partial(
+        repository.insert_new_ticket,
+        ticket=fields,
+        history={"subject": ticket.subject, "priority": ticket.priority},
+        actor=(actor.id, actor.role_name),
+        outbox_row=outbox.row(envelope, ordering_key=str(ticket.id)),
+    )
+    if idempotency_key is None and data.category_id is None:
+        ticket.number = await _write_alone(sessions, write)
+        return 201, TicketRead.model_validate(ticket).model_dump(mode="json")
     async with unit_of_work(sessions) as session:
         if idempotency_key:
             request_hash = idempotency.fingerprint("create_ticket", data.model_dump(mode="json"))
@@ -54,34 +106,23 @@ async def create_ticket(
                 return stored.status_code, stored.body
         if data.category_id is not None:
             await ensure_usable_category(session, principal.merchant_id, data.category_id)
-        now = utcnow()
-        ticket = Ticket(
-            merchant_id=principal.merchant_id,
-            number=await repository.next_ticket_number(session, principal.merchant_id),
-            customer_id=customer_id,
-            customer_email=data.customer_email,
-            customer_name=data.customer_name,
-            subject=data.subject,
-            description=data.description,
-            status=TicketStatus.NEW.value,
-            priority=data.priority.value,
-            category_id=data.category_id,
-            tags=normalize_tags(data.tags),
-            order_id=data.order_id,
-            product_id=data.product_id,
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
-        session.add(ticket)
-        actor = Actor.of(principal)
-        record(session, ticket, actor, "created", None, {"subject": ticket.subject, "priority": ticket.priority}, now)
-        await emit(session, ticket, TicketCreated(ticket=snapshot(ticket), **actor_fields(actor)))
+        ticket.number = await write(session)
+        outbox.wake_after_commit(session)
         body = TicketRead.model_validate(ticket).model_dump(mode="json")
         if idempotency_key:
             await idempotency.remember(session, principal.merchant_id, principal.user_id, idempotency_key, 201, body)
         await session.commit()
     return 201, body
+
+
+async def _write_alone(sessions: Sessions, write: Callable[[AsyncConnection], Awaitable[int]]) -> int:
+    """Run one self-contained statement in autocommit: a single round trip, atomic on its own."""
+    engine: AsyncEngine = sessions.kw["bind"]
+    async with engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        number = await write(autocommit)
+    outbox.written_outside_a_session()
+    return number
 
 
 async def get_ticket(sessions: Sessions, principal: Principal, ticket_id: uuid.UUID) -> TicketRead:
