@@ -85,8 +85,8 @@ async def run_sla(conn: asyncpg.Connection, url: str, pending: int, args: argpar
     run = Run()
     engine = make_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1), pool_size=4)
 
-    def on_round(stats: RoundStats) -> None:
-        run.wake_round(stats.tickets, stats.seconds, stats.cpu_seconds)
+    def on_round(stats: RoundStats) -> None:  # each deadline fires two events: the breach and the L2 request
+        run.wake_round(stats.events // 2, stats.seconds, stats.cpu_seconds)
 
     worker = TimerEngine(engine, listen_dsn=url, batch_size=500, max_sleep=1.0, lanes=args.lanes, on_round=on_round)
     stop = asyncio.Event()
@@ -247,6 +247,7 @@ async def main() -> None:
         await migrate(url.replace("postgresql://", "postgresql+asyncpg://", 1), MIGRATIONS)
         conn = await asyncpg.connect(url)
         print(f"PostgreSQL {await conn.fetchval('SHOW server_version')}, {os.cpu_count()} CPUs, database {name}")
+        print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
         await load_configuration(conn)
         sizes = [args.small, args.clocks]
         if args.warmup:
@@ -261,6 +262,7 @@ async def main() -> None:
             results[("bare", size)] = await run_bare(conn, url, size, args)
         await conn.close()
         report(results, sizes, args)
+        print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the host skews figures)")
         office, always = business_time_rate()
         print(f"business-time additions/s, one process: {office:,.0f} (office hours, Berlin) | {always:,.0f} (24/7)")
     finally:

@@ -48,7 +48,9 @@ async def ensure_database(url: str) -> None:
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800)
+    # No pre-ping: it costs a round trip per checkout. A connection broken by a database restart fails one
+    # statement; SQLAlchemy then invalidates the pool, and consumers and timers retry.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

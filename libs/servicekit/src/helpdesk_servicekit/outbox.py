@@ -116,6 +116,7 @@ class OutboxRelay:
         max_backoff: float = 30.0,
         retention_seconds: int = 7 * 24 * 3600,
         coalesce_seconds: float = 0.01,
+        parallel_partitions: int = 4,
     ) -> None:
         self.engine = engine
         self.listen_dsn = listen_dsn
@@ -125,6 +126,7 @@ class OutboxRelay:
         self.max_backoff = max_backoff
         self.retention_seconds = retention_seconds
         self.coalesce_seconds = coalesce_seconds
+        self.parallel_partitions = parallel_partitions
         self.waker = wakeup.Waker(NOTIFY_CHANNEL, listen_dsn)
 
     async def drain_once(self) -> int:
@@ -133,10 +135,18 @@ class OutboxRelay:
             rows = await conn.execute(text("SELECT DISTINCT partition FROM outbox WHERE published_at IS NULL"))
             partitions = [r[0] for r in rows]
         random.shuffle(partitions)
-        sent = 0
-        for partition in partitions:
-            sent += await self._drain_partition(partition)
-        return sent
+        # Partitions drain side by side (each keeps its own order); publishes share the confirming channel.
+        gate = asyncio.Semaphore(self.parallel_partitions)
+
+        async def drain(partition: int) -> int:
+            async with gate:
+                return await self._drain_partition(partition)
+
+        results = await asyncio.gather(*(drain(p) for p in partitions), return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise failures[0]
+        return sum(r for r in results if isinstance(r, int))
 
     async def _drain_partition(self, partition: int) -> int:
         async with self.engine.begin() as conn:

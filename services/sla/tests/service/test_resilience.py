@@ -22,7 +22,7 @@ async def isolated(database_factory, sla_settings, amqp_url, amqp_namespace, req
     database_url = await database_factory("sla")
     publisher = AmqpPublisher(amqp_url, Topology(namespace))
     async with EventTap(amqp_url, namespace, "sla.#") as tap:
-        yield lambda: sla_settings(database_url, namespace), publisher, tap
+        yield lambda **overrides: sla_settings(database_url, namespace, **overrides), publisher, tap
     await publisher.close()
 
 
@@ -101,3 +101,27 @@ async def test_a_deadline_that_passed_while_the_service_was_down_fires_at_start_
     assert seconds_between(breach["occurred_at"], restarted) >= 0
     assert [e["payload"]["level"] for e in escalations] == [2, 3]
     assert len(fired(tap, merchant)) == 4
+
+
+async def test_a_backlog_left_by_downtime_drains_at_once_not_a_batch_per_nap(isolated):
+    settings, publisher, tap = isolated
+    merchant = a_merchant()
+    ladder = [{"level": 2, "after_breach_seconds": 0, "metric": "first_response"}]
+    async with started(settings()) as before:
+        harness = Harness(app=before, publisher=publisher, tap=tap)
+        policy = a_policy(first_response_seconds=2, resolution_seconds=3600, escalation=ladder)
+        assert (await before.post("/v1/sla/policies", json=policy, headers=manager(merchant))).status_code == 201
+        tickets = [await TicketStream(harness, merchant).created() for _ in range(9)]
+        for ticket in tickets:
+            await harness.applied(ticket)
+    await asyncio.sleep(max(0.0, (tickets[-1].created_at + timedelta(seconds=2.5) - now()).total_seconds()))
+
+    async with started(settings(timer_batch_size=4, timer_max_sleep_seconds=60)) as after:
+        harness = Harness(app=after, publisher=publisher, tap=tap)
+        for ticket in tickets:
+            await harness.wait_events(ticket, "sla.escalation_requested", timeout=15)
+
+    assert Counter(event_type for _, event_type, _, _ in fired(tap, merchant)) == {
+        "sla.breached": 9,
+        "sla.escalation_requested": 9,
+    }

@@ -19,7 +19,7 @@ class Context:
     storage: AttachmentStorage
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
     state = request.app.state
     context: Context | None = getattr(state, "tickets_context", None)
     if context is None or context.sessions is not state.sessions:

@@ -16,7 +16,7 @@ from helpdesk_sla.clocks.views import ticket_view
 router = APIRouter(prefix="/v1/sla", tags=["sla clocks"])
 
 
-def sessions(request: Request) -> service.Sessions:
+async def sessions(request: Request) -> service.Sessions:
     return request.app.state.sessions
 
 

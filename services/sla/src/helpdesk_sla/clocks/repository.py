@@ -149,23 +149,18 @@ async def insert_ticket(session: AsyncSession, record: TicketRecord) -> bool:
     return True
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> tuple[list[TicketRecord], datetime | None]:
-    """Lock tickets that have a timer due at `now`, skipping tickets another transaction holds; also returns the
-    earliest timer after `now`. This is the round's first statement, so it opens the session's transaction."""
+async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[TicketRecord]:
+    """Lock tickets that have a timer due at `now`, skipping tickets another transaction holds. This is a round's
+    first statement, so it goes through the session, which opens its transaction."""
     result = await session.execute(
         text(
-            "SELECT s.*, later.at AS next_fire_at FROM sla_tickets s,"
-            " (SELECT min(fire_at) AS at FROM sla_timers WHERE fire_at > :now) AS later"
-            " WHERE (s.merchant_id, s.ticket_id) IN"
+            "SELECT s.* FROM sla_tickets s WHERE (s.merchant_id, s.ticket_id) IN"
             " (SELECT merchant_id, ticket_id FROM sla_timers WHERE fire_at <= :now ORDER BY fire_at LIMIT :n)"
             " FOR UPDATE OF s SKIP LOCKED"
         ),
         {"now": now, "n": limit},
     )
-    rows = [row._mapping for row in result]
-    if not rows:
-        return [], await next_fire_at(session)
-    return await hydrate(session, rows), rows[0]["next_fire_at"]
+    return await hydrate(session, [dict(row._mapping) for row in result])
 
 
 async def next_fire_at(session: AsyncSession) -> datetime | None:

@@ -168,7 +168,7 @@ def _key(placement: Placement | None) -> PlacementKey | None:
 
 @dataclass(frozen=True)
 class FiringRound:
-    """What one pass of the timer worker did."""
+    """What one pass of the timer worker did; `next_fire_at` (the earliest timer left) only after an empty pass."""
 
     claimed_at: datetime
     tickets: int
@@ -180,7 +180,8 @@ async def fire_due(sessions: Sessions, limit: int) -> FiringRound:
     """Fire the warnings, breaches and escalation steps due now, for up to `limit` tickets, in one transaction."""
     async with unit_of_work(sessions) as session:
         now = utcnow()
-        records, next_fire_at = await repository.claim_due(session, now, limit)
+        records = await repository.claim_due(session, now, limit)
+        next_fire_at = None if records else await repository.next_fire_at(session)
         fired, staged = [], []
         for record in records:
             try:

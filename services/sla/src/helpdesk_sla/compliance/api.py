@@ -16,7 +16,7 @@ from helpdesk_sla.compliance.schemas import ComplianceReport
 router = APIRouter(prefix="/v1/sla", tags=["sla compliance"])
 
 
-def sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+async def sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     return request.app.state.sessions
 
 

@@ -17,7 +17,7 @@ from helpdesk_sla.policies.schemas import CalendarRead, CalendarWrite, PolicyRea
 router = APIRouter(prefix="/v1/sla", tags=["sla configuration"])
 
 
-def sessions(request: Request) -> service.Sessions:
+async def sessions(request: Request) -> service.Sessions:
     return request.app.state.sessions
 
 

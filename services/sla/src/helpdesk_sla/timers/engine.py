@@ -119,7 +119,8 @@ class _Lane:
             self.sleeping_until = None
             try:
                 done = await self.fire_round()
-                while done.tickets >= self.owner.batch_size and not stop.is_set():
+                # Keep going while rounds find work: a backlog (after downtime, say) drains without naps.
+                while done.tickets and not stop.is_set():
                     done = await self.fire_round()
                 sleep = self.seconds_until(done)
                 backoff = 0.0
@@ -164,8 +165,7 @@ class _Lane:
             return min(self.owner.max_sleep, seconds)
         # Due already: came due during the round (go again now), or was due but held by another lane, replica or
         # consumer (let it finish).
-        contended = done.tickets == 0 and earliest <= done.claimed_at
-        return CONTENDED_PAUSE if contended else 0.0
+        return CONTENDED_PAUSE if earliest <= done.claimed_at else 0.0
 
     async def session_factory(self) -> async_sessionmaker[AsyncSession]:
         if self.sessions is None or self.connection is None or self.connection.closed:

@@ -27,7 +27,7 @@ Level = Annotated[int, Field(ge=1, le=3)]
 SortParam = Literal["created", "-created", "updated", "-updated", "priority", "-priority", "sla_due", "-sla_due"]
 
 
-def queue_filter(
+async def queue_filter(
     principal: CurrentPrincipal,
     status: Annotated[list[TicketStatus] | None, Query()] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
@@ -67,7 +67,7 @@ def queue_filter(
     )
 
 
-def queue_sort(sort: SortParam = "-created") -> Sort:
+async def queue_sort(sort: SortParam = "-created") -> Sort:
     return Sort(key=sort.lstrip("-"), descending=sort.startswith("-"))
 
 
