@@ -34,7 +34,7 @@ from _sla_load import load_bare, load_bare_due, load_configuration, load_due_clo
 from helpdesk_servicekit.db import make_engine, migrate
 from helpdesk_sla.domain import BusinessCalendar, add_business_seconds
 from helpdesk_sla.main import MIGRATIONS
-from helpdesk_sla.timers.engine import RoundStats, TimerEngine
+from helpdesk_sla.timers.engine import PLANNER_SETTINGS, RoundStats, TimerEngine
 
 ADMIN = os.environ.get("HELPDESK_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -113,6 +113,8 @@ async def run_bare(conn: asyncpg.Connection, url: str, pending: int, args: argpa
 
     run, stop = Run(), asyncio.Event()
     worker = await asyncpg.connect(url)
+    for setting in PLANNER_SETTINGS:  # the same session settings as the SLA worker's, for a fair comparison
+        await worker.execute(f"SET {setting}")
 
     async def loop() -> None:
         while not stop.is_set():
@@ -235,7 +237,7 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=1000, help="deadlines coming due per second")
     parser.add_argument("--clocks", type=int, default=1_000_000, help="pending running clocks, large run")
     parser.add_argument("--small", type=int, default=10_000, help="pending running clocks, small run")
-    parser.add_argument("--lanes", type=int, default=2, help="timer rounds in flight (the service's default)")
+    parser.add_argument("--lanes", type=int, default=1, help="timer rounds in flight (the service's default: 1)")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unreported firing first (0: none)")
     args = parser.parse_args()
 
@@ -262,7 +264,8 @@ async def main() -> None:
             results[("bare", size)] = await run_bare(conn, url, size, args)
         await conn.close()
         report(results, sizes, args)
-        print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the host skews figures)")
+        loads = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"load average at end: {loads} (other work on the host skews every figure)")
         office, always = business_time_rate()
         print(f"business-time additions/s, one process: {office:,.0f} (office hours, Berlin) | {always:,.0f} (24/7)")
     finally:

@@ -27,13 +27,14 @@ async def platform(
     from helpdesk_tickets.main import build as build_tickets
     from helpdesk_tickets.settings import TicketsSettings
 
+    namespace = amqp_namespace
     apps = {
         "tickets": build_tickets(
             service_settings(
                 TicketsSettings,
                 database_url=await database_factory("flow_tickets"),
                 amqp_url=amqp_url,
-                namespace=amqp_namespace,
+                namespace=namespace,
             )
         ),
         "sla": build_sla(
@@ -41,7 +42,7 @@ async def platform(
                 SlaSettings,
                 database_url=await database_factory("flow_sla"),
                 amqp_url=amqp_url,
-                namespace=amqp_namespace,
+                namespace=namespace,
             )
         ),
     }

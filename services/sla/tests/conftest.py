@@ -27,9 +27,10 @@ async def sla(
     database_factory: Callable[[str], Awaitable[str]],
     sla_settings: Callable[..., SlaSettings],
     amqp_url: str,
-    amqp_namespace: str,
+    amqp_run_namespace: str,
 ) -> AsyncIterator[Harness]:
     """One SLA service for the session; tests keep apart by using a merchant of their own."""
+    amqp_namespace = f"{amqp_run_namespace}sla."
     database_url = await database_factory("sla")
     publisher = AmqpPublisher(amqp_url, Topology(amqp_namespace))
     async with (

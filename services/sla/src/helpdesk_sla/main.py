@@ -28,7 +28,7 @@ async def run_timers(runtime: Runtime, stop: asyncio.Event) -> None:
         listen_dsn=settings.service_dsn.replace("postgresql+asyncpg://", "postgresql://", 1),
         batch_size=getattr(settings, "timer_batch_size", 500),
         max_sleep=getattr(settings, "timer_max_sleep_seconds", 5.0),
-        lanes=getattr(settings, "timer_lanes", 2),
+        lanes=getattr(settings, "timer_lanes", 1),
     )
     await engine.run(stop)
 

@@ -122,6 +122,7 @@ tickets = Table(
     _created(),
     _updated(),
     PrimaryKeyConstraint("merchant_id", "ticket_id", name="pk_sla_tickets"),
+    postgresql_with={"fillfactor": 80},
 )
 
 ticket_facts = Table(
@@ -185,6 +186,7 @@ clocks = Table(
         "calendar_id",
         postgresql_where=text("state IN ('running', 'paused') AND calendar_id IS NOT NULL"),
     ),
+    postgresql_with={"fillfactor": 80},
 )
 
 timers = Table(

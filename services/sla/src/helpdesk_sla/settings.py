@@ -11,4 +11,4 @@ class SlaSettings(ServiceSettings):
 
     timer_batch_size: int = Field(default=500, ge=1, le=10_000, description="tickets a timer wake handles at most")
     timer_max_sleep_seconds: float = Field(default=5.0, gt=0, le=300, description="longest nap between due checks")
-    timer_lanes: int = Field(default=2, ge=1, le=16, description="timer rounds in flight per process")
+    timer_lanes: int = Field(default=1, ge=1, le=16, description="timer rounds in flight per process")

@@ -61,7 +61,8 @@ def pg_admin_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def amqp_namespace(test_run_id: str, amqp_url: str) -> Iterator[str]:
+def amqp_run_namespace(test_run_id: str, amqp_url: str) -> Iterator[str]:
+    """The prefix of every exchange and queue this run declares; whatever is left is deleted at the end."""
     namespace = f"t{test_run_id}."
     yield namespace
     import asyncio
@@ -69,21 +70,38 @@ def amqp_namespace(test_run_id: str, amqp_url: str) -> Iterator[str]:
     asyncio.run(_delete_declared(amqp_url, namespace))
 
 
+_namespaces = itertools.count()
+
+
+@pytest.fixture
+async def amqp_namespace(amqp_run_namespace: str, amqp_url: str) -> AsyncIterator[str]:
+    """A namespace of this test's own: queues shared between tests would hand one test's events to the next."""
+    namespace = f"{amqp_run_namespace}{next(_namespaces)}."
+    yield namespace
+    await _delete_declared(amqp_url, namespace)
+
+
 async def _delete_declared(url: str, namespace: str) -> None:
     import aio_pika
 
     from helpdesk_servicekit.broker import DECLARED_EXCHANGES, DECLARED_QUEUES
 
+    queues = [q for q in DECLARED_QUEUES if q.startswith(namespace)]
+    exchanges = [e for e in DECLARED_EXCHANGES if e.startswith(namespace)]
+    if not (queues or exchanges):
+        return
     connection = await aio_pika.connect(url)
     async with connection:
-        for name in [q for q in DECLARED_QUEUES if q.startswith(namespace)]:
+        for name in queues:
             channel = await connection.channel()
             with contextlib.suppress(Exception):
                 await channel.queue_delete(name)
-        for name in [e for e in DECLARED_EXCHANGES if e.startswith(namespace)]:
+            DECLARED_QUEUES.discard(name)
+        for name in exchanges:
             channel = await connection.channel()
             with contextlib.suppress(Exception):
                 await channel.exchange_delete(name)
+            DECLARED_EXCHANGES.discard(name)
 
 
 @pytest.fixture(scope="session")
@@ -127,9 +145,24 @@ async def running(app: Any) -> AsyncIterator[Any]:
     import httpx
 
     async with app.router.lifespan_context(app):
+        await consumers_ready(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+
+
+async def consumers_ready(app: Any, timeout: float = 30.0) -> None:
+    """Wait until the app's consumers listen (their queues exist), so no event published next is unrouted."""
+    import asyncio
+
+    runtime = app.state.runtime
+    if not any(task.get_name() == "consumers" for task in runtime.tasks):
+        return
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not runtime.broker_started:
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("consumers did not start")
+        await asyncio.sleep(0.05)
 
 
 def bearer(sub: str, merchant_id: str, role: str, **claims: Any) -> dict[str, str]:
