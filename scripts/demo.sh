@@ -52,6 +52,16 @@ mint() {
 step "minting dev tokens for merchant $MERCHANT"
 customer="$(mint customer demo-customer)"
 agent="$(mint agent demo-agent)"
+manager="$(mint manager demo-manager)"
+
+step "manager makes sure an SLA policy covers normal tickets (1 h first response, 1 day resolution)"
+policies="$(call GET "$SLA_URL/v1/sla/policies" "$manager")"
+if printf '%s' "$policies" | grep -q '"priority": *"normal"'; then
+  echo "a policy for normal tickets exists" >&2
+else
+  call POST "$SLA_URL/v1/sla/policies" "$manager" \
+    '{"name":"Normal tickets","priority":"normal","first_response_seconds":3600,"resolution_seconds":86400,"warn_at_percent":80,"escalation":[{"level":2,"after_breach_seconds":0}]}' | pretty
+fi
 
 step "customer opens a ticket"
 created="$(call POST "$TICKETS_URL/v1/tickets" "$customer" \
