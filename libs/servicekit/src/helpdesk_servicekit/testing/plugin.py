@@ -141,13 +141,14 @@ def database_factory(pg_admin_url: str, test_run_id: str) -> Iterator[Callable[[
 
 @contextlib.asynccontextmanager
 async def running(app: Any) -> AsyncIterator[Any]:
-    """Run an app's lifespan and yield an httpx client talking to it in-process."""
+    """Run an app's lifespan, wait for its consumers, and yield an httpx client (with `.app`) talking to it."""
     import httpx
 
     async with app.router.lifespan_context(app):
         await consumers_ready(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            client.app = app  # type: ignore[attr-defined]
             yield client
 
 
