@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -73,18 +74,54 @@ async def _bump(session: AsyncSession, table: str, merchant_id: str, row_id: uui
     ).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class _Versioned:
+    """A resource whose every edit is a new row in its versions table."""
+
+    table: str
+    insert_version: str
+    fields: tuple[str, ...]
+
+
+_CALENDARS = _Versioned("sla_calendars", _INSERT_CALENDAR_VERSION, CALENDAR_FIELDS)
+_POLICIES = _Versioned("sla_policies", _INSERT_POLICY_VERSION, POLICY_FIELDS)
+
+
+async def _write_version(
+    session: AsyncSession,
+    kind: _Versioned,
+    merchant_id: str,
+    row_id: uuid.UUID,
+    version: int,
+    definition: dict[str, Any],
+    created_by: str,
+) -> None:
+    await session.execute(
+        text(kind.insert_version),
+        {"merchant_id": merchant_id, "id": row_id, "version": version, "created_by": created_by}
+        | _values(kind.fields, definition),
+    )
+
+
+async def _insert_first(
+    session: AsyncSession,
+    kind: _Versioned,
+    merchant_id: str,
+    row_id: uuid.UUID,
+    definition: dict[str, Any],
+    created_by: str,
+) -> None:
+    await session.execute(
+        text(f"INSERT INTO {kind.table} (merchant_id, id, current_version) VALUES (:m, :id, 1)"),
+        {"m": merchant_id, "id": row_id},
+    )
+    await _write_version(session, kind, merchant_id, row_id, 1, definition, created_by)
+
+
 async def insert_calendar(
     session: AsyncSession, merchant_id: str, calendar_id: uuid.UUID, definition: dict[str, Any], created_by: str
 ) -> None:
-    await session.execute(
-        text("INSERT INTO sla_calendars (merchant_id, id, current_version) VALUES (:m, :id, 1)"),
-        {"m": merchant_id, "id": calendar_id},
-    )
-    await session.execute(
-        text(_INSERT_CALENDAR_VERSION),
-        {"merchant_id": merchant_id, "id": calendar_id, "version": 1, "created_by": created_by}
-        | _values(CALENDAR_FIELDS, definition),
-    )
+    await _insert_first(session, _CALENDARS, merchant_id, calendar_id, definition, created_by)
 
 
 async def add_calendar_version(
@@ -93,11 +130,7 @@ async def add_calendar_version(
     """Store a new current version; None when the merchant has no such calendar."""
     version = await _bump(session, "sla_calendars", merchant_id, calendar_id)
     if version is not None:
-        await session.execute(
-            text(_INSERT_CALENDAR_VERSION),
-            {"merchant_id": merchant_id, "id": calendar_id, "version": version, "created_by": created_by}
-            | _values(CALENDAR_FIELDS, definition),
-        )
+        await _write_version(session, _CALENDARS, merchant_id, calendar_id, version, definition, created_by)
     return version
 
 
@@ -159,15 +192,7 @@ async def current_calendar_version(session: AsyncSession, merchant_id: str, cale
 async def insert_policy(
     session: AsyncSession, merchant_id: str, policy_id: uuid.UUID, definition: dict[str, Any], created_by: str
 ) -> None:
-    await session.execute(
-        text("INSERT INTO sla_policies (merchant_id, id, current_version) VALUES (:m, :id, 1)"),
-        {"m": merchant_id, "id": policy_id},
-    )
-    await session.execute(
-        text(_INSERT_POLICY_VERSION),
-        {"merchant_id": merchant_id, "id": policy_id, "version": 1, "created_by": created_by}
-        | _values(POLICY_FIELDS, definition),
-    )
+    await _insert_first(session, _POLICIES, merchant_id, policy_id, definition, created_by)
 
 
 async def add_policy_version(
@@ -180,11 +205,7 @@ async def add_policy_version(
             text("UPDATE sla_policies SET active = true WHERE merchant_id = :m AND id = :id"),
             {"m": merchant_id, "id": policy_id},
         )
-        await session.execute(
-            text(_INSERT_POLICY_VERSION),
-            {"merchant_id": merchant_id, "id": policy_id, "version": version, "created_by": created_by}
-            | _values(POLICY_FIELDS, definition),
-        )
+        await _write_version(session, _POLICIES, merchant_id, policy_id, version, definition, created_by)
     return version
 
 
