@@ -12,9 +12,12 @@ from .factories import ticket_created
 
 
 async def stage(sessions, envelopes, key=None):
+    """Stage ready-made envelopes (one statement per envelope, as separate use cases would)."""
+    producer = outbox.Producer("test")
     async with sessions() as session:
         for envelope in envelopes:
-            await outbox.add(session, envelope, ordering_key=key or str(envelope.event_id))
+            staged = outbox.Staged(envelope.model_dump(mode="json"), outbox.partition_of(key or str(envelope.event_id)))
+            await producer.stage_many(session, [staged])
         await session.commit()
 
 
@@ -90,3 +93,26 @@ async def test_a_published_message_carries_the_event_id_as_message_id_and_the_st
     assert message.message_id == str(envelope.event_id)
     assert message.delivery_mode == 2
     assert trace_id in message.headers["traceparent"]
+
+
+async def test_a_staged_event_is_written_with_the_producer_the_correlation_id_and_the_key_partition(kit_sessions):
+    from helpdesk_servicekit.telemetry import correlation_id
+
+    payload = __import__("helpdesk_contracts").TicketCreated.model_validate(ticket_created().payload)
+    producer = outbox.Producer("tickets")
+    token = correlation_id.set("corr-7")
+    try:
+        async with kit_sessions() as session:
+            staged = await producer.stage(
+                session, payload, merchant_id="m9", ordering_key="ticket-1", causation_id="c0"
+            )
+            await session.commit()
+    finally:
+        correlation_id.reset(token)
+    async with kit_sessions() as session:
+        row = (await session.execute(text("SELECT * FROM outbox WHERE event_id = :e"), {"e": staged.event_id})).one()
+    assert row.partition == outbox.partition_of("ticket-1")
+    assert row.merchant_id == "m9" and row.event_type == "ticket.created"
+    assert row.envelope["producer"] == "tickets" and row.envelope["causation_id"] == "c0"
+    assert row.envelope["correlation_id"] == "corr-7" and row.headers["x-correlation-id"] == "corr-7"
+    assert row.envelope["payload"] == payload.model_dump(mode="json")

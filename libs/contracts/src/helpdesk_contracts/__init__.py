@@ -1,4 +1,4 @@
-"""The wire between helpdesk services: envelope, payloads, routing keys, enums."""
+"""The wire between helpdesk services: envelope, payloads, routing keys, enums, tag normalization."""
 
 from helpdesk_contracts.enums import (
     CompensationType,
@@ -9,25 +9,30 @@ from helpdesk_contracts.enums import (
     TicketStatus,
     Visibility,
 )
-from helpdesk_contracts.envelope import Envelope, Payload
-from helpdesk_contracts.others import (
-    RoutingAssignmentDecided,
-    RoutingTicketQueued,
+from helpdesk_contracts.envelope import Envelope, Payload, envelope_dict, iso_utc
+from helpdesk_contracts.registry import (
+    DEAD_LETTER_EXCHANGE,
+    EVENTS_EXCHANGE,
+    PRODUCERS,
+    REGISTRY,
+    EventType,
+    UnknownEvent,
+    envelope_of,
+    make_envelope,
+    parse_envelope,
+    payload_model,
+    producer_of,
+    typed_payload,
+)
+from helpdesk_contracts.routing import RoutingAssignmentDecided, RoutingTicketQueued
+from helpdesk_contracts.sla import (
     SlaBreached,
+    SlaClockChanged,
     SlaEscalationRequested,
     SlaMet,
     SlaWarning,
 )
-from helpdesk_contracts.registry import (
-    DEAD_LETTER_EXCHANGE,
-    EVENTS_EXCHANGE,
-    REGISTRY,
-    EventType,
-    UnknownEvent,
-    make_envelope,
-    parse_envelope,
-    payload_model,
-)
+from helpdesk_contracts.tags import normalize_tag, normalize_tags
 from helpdesk_contracts.tickets import (
     TicketAssigned,
     TicketCompensationIssued,
@@ -42,6 +47,7 @@ from helpdesk_contracts.tickets import (
 __all__ = [
     "DEAD_LETTER_EXCHANGE",
     "EVENTS_EXCHANGE",
+    "PRODUCERS",
     "REGISTRY",
     "CompensationType",
     "Envelope",
@@ -53,6 +59,7 @@ __all__ = [
     "RoutingAssignmentDecided",
     "RoutingTicketQueued",
     "SlaBreached",
+    "SlaClockChanged",
     "SlaEscalationRequested",
     "SlaMet",
     "SlaMetric",
@@ -68,7 +75,14 @@ __all__ = [
     "TicketUpdated",
     "UnknownEvent",
     "Visibility",
+    "envelope_dict",
+    "envelope_of",
+    "iso_utc",
     "make_envelope",
+    "normalize_tag",
+    "normalize_tags",
     "parse_envelope",
     "payload_model",
+    "producer_of",
+    "typed_payload",
 ]

@@ -1,4 +1,8 @@
-"""Enumerations shared on the wire."""
+"""Enumerations shared on the wire.
+
+Adding a value to an enum that a published event carries is a breaking change: an older consumer would
+refuse the event. The schema check refuses it within a version (see the contracts README).
+"""
 
 from enum import StrEnum
 
@@ -25,6 +29,14 @@ class Priority(StrEnum):
     NORMAL = "normal"
     HIGH = "high"
     URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        """0 (low) to 3 (urgent): the one place priority order is written down."""
+        return _PRIORITY_ORDER.index(self)
+
+
+_PRIORITY_ORDER = (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT)
 
 
 class Visibility(StrEnum):

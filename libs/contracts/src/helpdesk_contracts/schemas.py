@@ -56,7 +56,7 @@ def _types(schema: dict[str, Any], root: dict[str, Any]) -> set[str]:
 
 
 def incompatibilities(old: dict[str, Any], new: dict[str, Any], path: str = "") -> list[str]:
-    """Why `new` cannot read what `old` described: removed, retyped or newly required fields."""
+    """Why the two cannot read each other: removed, retyped or newly required fields, enum values added or removed."""
     problems: list[str] = []
 
     def walk(o: dict[str, Any], n: dict[str, Any], where: str) -> None:
@@ -67,6 +67,9 @@ def incompatibilities(old: dict[str, Any], new: dict[str, Any], path: str = "") 
         o_enum, n_enum = set(o.get("enum", [])), set(n.get("enum", []))
         if o_enum and n_enum and not o_enum <= n_enum:
             problems.append(f"{where}: enum values removed {sorted(o_enum - n_enum)}")
+        if o_enum and n_enum and not n_enum <= o_enum:
+            # Strict readers: a consumer on the committed models would refuse (and dead-letter) the new value.
+            problems.append(f"{where}: enum values added {sorted(n_enum - o_enum)} (a new schema_version)")
         for field in set(n.get("required", [])) - set(o.get("required", [])):
             problems.append(f"{where}.{field}: newly required")
         for field, sub in o.get("properties", {}).items():

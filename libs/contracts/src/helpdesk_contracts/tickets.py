@@ -42,6 +42,9 @@ class TicketSnapshot(Payload):
     customer_name: str | None = None
     sla_state: Literal["on_track", "at_risk", "breached"] | None = None
     sla_due_at: datetime | None = None
+    # Added within v1 (optional): the text knowledge suggests articles from, and the customer's language.
+    description: str | None = None
+    locale: str | None = None
 
 
 class TicketEvent(Payload):
@@ -51,26 +54,36 @@ class TicketEvent(Payload):
 
 
 class TicketCreated(TicketEvent):
+    event_type = "ticket.created"
+
     channel: str = "api"
 
 
 class TicketUpdated(TicketEvent):
+    event_type = "ticket.updated"
+
     changed: list[str]
 
 
 class TicketStatusChanged(TicketEvent):
+    event_type = "ticket.status_changed"
+
     from_status: TicketStatus
     to_status: TicketStatus
 
 
 class TicketAssigned(TicketEvent):
+    event_type = "ticket.assigned"
+
     previous_assignee_id: str | None = None
     assignee_id: str | None = None
     source: str = "manual"
 
 
 class TicketMessageAdded(TicketEvent):
-    """An internal note carries `visibility: internal` and never its body (DESIGN §4)."""
+    """An internal note carries `visibility: internal` and never its body (docs/architecture.md §4)."""
+
+    event_type = "ticket.message_added"
 
     message_id: uuid.UUID
     visibility: Visibility
@@ -82,6 +95,8 @@ class TicketMessageAdded(TicketEvent):
 
 
 class TicketEscalated(TicketEvent):
+    event_type = "ticket.escalated"
+
     from_level: int
     level: int
     reason: EscalationReason
@@ -89,9 +104,24 @@ class TicketEscalated(TicketEvent):
 
 
 class TicketCompensationIssued(TicketEvent):
+    event_type = "ticket.compensation_issued"
+
     compensation_id: uuid.UUID
     type: CompensationType
     amount: Decimal
     currency: str
     order_id: str | None = None
     reason: str
+    # Added within v1: `reason` is internal (staff only); only `customer_note` may reach the customer.
+    customer_note: str | None = None
+
+
+EVENTS: tuple[type[Payload], ...] = (
+    TicketCreated,
+    TicketUpdated,
+    TicketStatusChanged,
+    TicketAssigned,
+    TicketMessageAdded,
+    TicketEscalated,
+    TicketCompensationIssued,
+)

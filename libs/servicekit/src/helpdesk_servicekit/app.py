@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -32,14 +32,18 @@ from helpdesk_servicekit.telemetry import configure_logging, configure_tracing
 
 log = logging.getLogger(__name__)
 
-BackgroundTask = Callable[["Runtime", asyncio.Event], Awaitable[None]]
+S = TypeVar("S", bound=ServiceSettings)
+BackgroundTask = Callable[["Runtime[Any]", asyncio.Event], Awaitable[None]]
 
 
 @dataclass
-class Runtime:
-    """What a running service holds: its settings, database, broker and background tasks."""
+class Runtime(Generic[S]):
+    """What a running service holds: its settings, database, broker and background tasks.
 
-    settings: ServiceSettings
+    A background task typed `Runtime[SlaSettings]` reads its own settings without casts or getattr.
+    """
+
+    settings: S
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     topology: Topology
@@ -64,11 +68,7 @@ class ServiceSpec:
     description: str = ""
 
 
-def _plain_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-async def _start_broker(runtime: Runtime, consumers: EventConsumers) -> None:
+async def _start_broker(runtime: Runtime[Any], consumers: EventConsumers) -> None:
     """Connect the consumers, retrying while the broker is away; the API keeps serving meanwhile."""
     settings, delay = runtime.settings, 0.5
     while not runtime.stop.is_set():
@@ -109,7 +109,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         await migrate(dsn, spec.migrations_dir)
         engine = make_engine(dsn, settings.db_pool_size)
         topology = Topology(settings.amqp_namespace, settings.amqp_delivery_limit)
-        runtime = Runtime(
+        runtime: Runtime[ServiceSettings] = Runtime(
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine),
@@ -118,12 +118,12 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         )
         app.state.runtime = runtime
         app.state.sessions = runtime.sessions
-        runtime.tasks.append(asyncio.create_task(wakeup.broadcast(_plain_dsn(dsn), runtime.stop), name="wakeup"))
+        runtime.tasks.append(asyncio.create_task(wakeup.broadcast(settings.listen_dsn, runtime.stop), name="wakeup"))
         if settings.role in (Role.WORKER, Role.ALL):
             runtime.relay = OutboxRelay(
                 engine,
                 runtime.publisher,
-                listen_dsn=_plain_dsn(dsn),
+                listen_dsn=settings.listen_dsn,
                 poll_seconds=settings.outbox_poll_seconds,
                 batch_size=settings.outbox_batch_size,
             )

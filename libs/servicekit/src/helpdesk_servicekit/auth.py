@@ -18,9 +18,15 @@ from helpdesk_servicekit.settings import Environment, ServiceSettings
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling. `email`, `name` and `locale` are optional identity claims the account system issues;
+    they are the only source of a customer's contact details (a request body never is)."""
+
     user_id: str
     merchant_id: str
     role: Role
+    email: str | None = None
+    name: str | None = None
+    locale: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -76,11 +82,25 @@ class JwtVerifier:
                 options={"require": ["exp", "sub"], "verify_aud": self.audience is not None},
             )
             principal = Principal(
-                user_id=str(claims["sub"]), merchant_id=str(claims["merchant_id"]), role=Role(claims["role"])
+                user_id=str(claims["sub"]),
+                merchant_id=str(claims["merchant_id"]),
+                role=Role(claims["role"]),
+                email=_optional_claim(claims, "email", 320),
+                name=_optional_claim(claims, "name", 200),
+                locale=_optional_claim(claims, "locale", 35),
             )
             return principal, float(claims["exp"])
         except (jwt.PyJWTError, KeyError, ValueError) as exc:
             raise Unauthorized(f"invalid bearer token: {exc}") from None
+
+
+def _optional_claim(claims: dict[str, Any], name: str, max_length: int) -> str | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > max_length or "\x00" in value:
+        raise ValueError(f"claim {name!r} is not a string of at most {max_length} characters")
+    return value or None
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -111,3 +131,4 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 
 StaffPrincipal = Annotated[Principal, Depends(require_roles(Role.AGENT, Role.MANAGER))]
 ManagerPrincipal = Annotated[Principal, Depends(require_roles(Role.MANAGER))]
+CustomerPrincipal = Annotated[Principal, Depends(require_roles(Role.CUSTOMER))]

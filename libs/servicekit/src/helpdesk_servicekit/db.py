@@ -26,14 +26,15 @@ def service_database_url(server_or_db_url: str, database: str) -> str:
     return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
-def _plain_dsn(url: str) -> str:
+def plain_dsn(url: str) -> str:
+    """The libpq-style URL asyncpg connects with (LISTEN, NOTIFY, admin work) for a SQLAlchemy URL."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def ensure_database(url: str) -> None:
     """Create the database named in `url` when it does not exist yet (safe when replicas race)."""
     target = make_url(url)
-    admin = _plain_dsn(target.set(database="postgres").render_as_string(hide_password=False))
+    admin = plain_dsn(target.set(database="postgres").render_as_string(hide_password=False))
     conn = await asyncpg.connect(admin)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", target.database)
@@ -82,7 +83,7 @@ def _upgrade(url: str, migrations_dir: Path) -> None:
 async def migrate(url: str, migrations_dir: Path) -> None:
     """Create the database if needed and upgrade it to head under an advisory lock."""
     await ensure_database(url)
-    conn = await asyncpg.connect(_plain_dsn(url))
+    conn = await asyncpg.connect(plain_dsn(url))
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
         try:

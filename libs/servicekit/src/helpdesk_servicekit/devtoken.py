@@ -54,9 +54,23 @@ def main() -> None:
     parser.add_argument("--merchant", default="m1")
     parser.add_argument("--sub", default="u1")
     parser.add_argument("--ttl", type=int, default=12 * 3600)
+    parser.add_argument("--email", help="identity claim: the user's email address")
+    parser.add_argument("--name", help="identity claim: the user's display name")
+    parser.add_argument("--locale", help="identity claim: the user's language, e.g. en or de-DE")
     args = parser.parse_args()
     audience = os.environ.get("HELPDESK_JWT_AUDIENCE", "helpdesk")
-    print(mint(dev_secret(), sub=args.sub, merchant_id=args.merchant, role=args.role, audience=audience, ttl=args.ttl))
+    identity = {k: v for k, v in {"email": args.email, "name": args.name, "locale": args.locale}.items() if v}
+    print(
+        mint(
+            dev_secret(),
+            sub=args.sub,
+            merchant_id=args.merchant,
+            role=args.role,
+            audience=audience,
+            ttl=args.ttl,
+            **identity,
+        )
+    )
 
 
 if __name__ == "__main__":

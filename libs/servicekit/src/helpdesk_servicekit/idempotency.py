@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Header
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import Column, DateTime, Integer, PrimaryKeyConstraint, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel
 
+from helpdesk_servicekit.db import unit_of_work
 from helpdesk_servicekit.errors import Unprocessable
+
+if TYPE_CHECKING:
+    from helpdesk_servicekit.auth import Principal
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
 
@@ -37,8 +44,13 @@ class IdempotencyRecord(SQLModel, table=True):
 
 @dataclass(frozen=True)
 class StoredResponse:
+    """A use case's outcome as the client sees it: replayed byte for byte when the key comes again."""
+
     status_code: int
     body: dict[str, Any]
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.body, status_code=self.status_code)
 
 
 def fingerprint(*parts: Any) -> str:
@@ -85,3 +97,31 @@ async def remember(
         ),
         {"s": status_code, "r": json.dumps(body, default=str), "m": merchant_id, "u": user_id, "k": key},
     )
+
+
+async def run_once(
+    sessions: async_sessionmaker[AsyncSession],
+    principal: Principal,
+    key: str | None,
+    request: tuple[Any, ...],
+    work: Callable[[AsyncSession], Awaitable[BaseModel]],
+    *,
+    status_code: int = 201,
+) -> StoredResponse:
+    """Run `work` in one unit of work and commit; with an Idempotency-Key, exactly once per (user, key).
+
+    `request` fingerprints the call (operation name, ids, body): the same key with another request is a 422.
+    A retry replays the stored status and body; concurrent retries wait on the key's row and then replay.
+    `work` stages its changes and events in the session and returns the read model; it never commits.
+    """
+    async with unit_of_work(sessions) as session:
+        if key:
+            stored = await reserve(session, principal.merchant_id, principal.user_id, key, fingerprint(*request))
+            if stored is not None:
+                return stored
+        result = await work(session)
+        body = result.model_dump(mode="json")
+        if key:
+            await remember(session, principal.merchant_id, principal.user_id, key, status_code, body)
+        await session.commit()
+    return StoredResponse(status_code, body)

@@ -9,22 +9,26 @@ stops at the first failure, so events of one key leave in the order they were wr
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import uuid
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from opentelemetry import propagate
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, SmallInteger, Text, func, insert, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, SmallInteger, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import Field, SQLModel
 
-from helpdesk_contracts import Envelope
+from helpdesk_contracts import Payload, envelope_dict
 from helpdesk_servicekit import metrics, wakeup
 from helpdesk_servicekit.broker import AmqpPublisher, PublishFailed
+from helpdesk_servicekit.telemetry import correlation_id
 
 log = logging.getLogger(__name__)
 
@@ -69,36 +73,120 @@ def trace_headers() -> dict[str, str]:
     return carrier
 
 
-def row(envelope: Envelope, ordering_key: str | None = None) -> dict[str, Any]:
-    """The outbox row for `envelope`, for a use case that writes it in its own statement."""
+# The set-based form: a statement that writes many rows at once (or the outbox row beside its own rows, as the
+# create-ticket CTE does) inserts from one jsonb array of rows built by `Producer.rows`. Only this module names
+# the outbox's columns. `envelope` may be an SQL expression over `r.envelope` (e.g. patching in a number the
+# same statement hands out) and `also_from` more FROM items it can refer to.
+ROW_COLUMNS = "event_id uuid, merchant_id text, event_type text, partition smallint, envelope jsonb, headers jsonb"
+
+
+def insert_sql(rows_param: str, *, envelope: str = "r.envelope", also_from: str = "") -> str:
+    """`INSERT INTO outbox ... SELECT ... FROM jsonb_to_recordset(<rows_param>)`, for use in a larger statement."""
+    extra = f", {also_from}" if also_from else ""
+    return (
+        "INSERT INTO outbox (event_id, merchant_id, event_type, partition, envelope, headers, attempts)"
+        f" SELECT r.event_id, r.merchant_id, r.event_type, r.partition, {envelope}, r.headers, 0"
+        f" FROM jsonb_to_recordset(CAST({rows_param} AS jsonb)) AS r({ROW_COLUMNS}){extra}"
+    )
+
+
+_INSERT_ROWS = text(insert_sql(":rows"))
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An event ready for the outbox: its JSON-ready envelope and the partition its ordering key maps to."""
+
+    envelope: dict[str, Any]
+    partition: int
+
+    @property
+    def event_id(self) -> str:
+        return str(self.envelope["event_id"])
+
+    def row(self, headers: dict[str, str]) -> dict[str, Any]:
+        envelope = self.envelope
+        cid = envelope.get("correlation_id")
+        return {
+            "event_id": envelope["event_id"],
+            "merchant_id": envelope["merchant_id"],
+            "event_type": envelope["event_type"],
+            "partition": self.partition,
+            "envelope": envelope,
+            "headers": headers | {"x-correlation-id": cid} if cid else headers,
+        }
+
+
+class Producer:
+    """The one way a service publishes: stage events in the business transaction; the relay sends them.
+
+    One per service (`events = Producer("tickets")`). Events of one ordering key (a ticket id) leave in the
+    order they were staged. Workers are woken after commit, never by NOTIFY inside the transaction.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def prepare(
+        self,
+        payload: Payload | tuple[str, dict[str, Any]],
+        *,
+        merchant_id: str,
+        ordering_key: str | None = None,
+        causation_id: str | None = None,
+        schema_version: int | None = None,
+    ) -> Staged:
+        """Build the envelope for `payload` (a contract model, or `(event_type, json-ready dict)` on hot paths
+        whose tests check the dict against the model)."""
+        if isinstance(payload, Payload):
+            event_type, version, body = payload.event_type, payload.schema_version, payload.model_dump(mode="json")
+        else:
+            (event_type, body), version = payload, schema_version or 1
+        envelope = envelope_dict(
+            event_type,
+            body,
+            merchant_id=merchant_id,
+            producer=self.name,
+            schema_version=version,
+            correlation_id=correlation_id.get(),
+            causation_id=causation_id,
+        )
+        return Staged(envelope, partition_of(ordering_key or envelope["event_id"]))
+
+    async def stage(
+        self,
+        session: AsyncSession,
+        payload: Payload,
+        *,
+        merchant_id: str,
+        ordering_key: str | None = None,
+        causation_id: str | None = None,
+    ) -> Staged:
+        """Write `payload`'s event into the caller's transaction; the relays are woken once it commits."""
+        staged = self.prepare(payload, merchant_id=merchant_id, ordering_key=ordering_key, causation_id=causation_id)
+        await self.stage_many(session, [staged])
+        return staged
+
+    async def stage_many(self, session: AsyncSession, staged: Sequence[Staged]) -> None:
+        """Write several prepared events in one statement of the caller's transaction."""
+        if staged:
+            await session.execute(_INSERT_ROWS, {"rows": rows_json(staged)})
+            wake_after_commit(session)
+
+
+def rows_json(staged: Sequence[Staged]) -> str:
+    """The parameter `insert_sql` reads: the rows of `staged`, with the current trace context, as one JSON array."""
     headers = trace_headers()
-    if envelope.correlation_id:
-        headers["x-correlation-id"] = envelope.correlation_id
-    return {
-        "event_id": envelope.event_id,
-        "merchant_id": envelope.merchant_id,
-        "event_type": envelope.event_type,
-        "partition": partition_of(ordering_key or str(envelope.event_id)),
-        "envelope": envelope.model_dump(mode="json"),
-        "headers": headers,
-        "attempts": 0,
-    }
-
-
-async def add(session: AsyncSession, envelope: Envelope, ordering_key: str | None = None) -> None:
-    """Stage `envelope` for publishing in the caller's transaction; relays are woken after commit."""
-    # A Core insert: no ORM instance to build and flush on the hot path of every use case.
-    await session.execute(insert(OutboxMessage.__table__), row(envelope, ordering_key))  # type: ignore[attr-defined]
-    wakeup.stage(session, NOTIFY_CHANNEL)
+    return json.dumps([s.row(headers) for s in staged], separators=(",", ":"))
 
 
 def wake_after_commit(session: AsyncSession) -> None:
-    """For a use case that wrote its outbox row itself (see `row`): wake the relays once it commits."""
+    """For a statement that wrote outbox rows through `insert_sql`: wake the relays once the session commits."""
     wakeup.stage(session, NOTIFY_CHANNEL)
 
 
 def written_outside_a_session() -> None:
-    """Wake the relays after an outbox row was committed by a plain (autocommit) statement."""
+    """Wake the relays after outbox rows were committed by a plain (autocommit) statement."""
     wakeup.wake(NOTIFY_CHANNEL)
 
 

@@ -92,6 +92,13 @@ class ServiceSettings(BaseSettings):
         return service_database_url(self.service_database_url or self.database_url, self.database_name)
 
     @property
+    def listen_dsn(self) -> str:
+        """The plain DSN of this service's database, for asyncpg's LISTEN/NOTIFY connections."""
+        from helpdesk_servicekit.db import plain_dsn
+
+        return plain_dsn(self.service_dsn)
+
+    @property
     def http_port(self) -> int:
         return self.port or self.default_port
 

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Row, and_, func, literal_column, or_, sele
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
+from helpdesk_servicekit import outbox
 from helpdesk_tickets.models import Message, Ticket
 
 # A literal regconfig (not a bind parameter), so the planner matches the expression index on messages.
@@ -59,8 +60,9 @@ class Sort:
 # `ticket.created` outbox row go in one statement, so without an Idempotency-Key it is one round trip
 # in autocommit (atomic as any single statement) instead of BEGIN, four inserts and COMMIT.
 # The envelope is built before the number is known; the statement writes the number into it.
+_NUMBERED_ENVELOPE = "jsonb_set(r.envelope, '{payload,ticket,number}', to_jsonb(t.number))"
 _CREATE_TICKET = text(
-    """
+    f"""
     WITH n AS (
         INSERT INTO ticket_counters (merchant_id, last_number) VALUES (:merchant_id, 1)
         ON CONFLICT (merchant_id) DO UPDATE SET last_number = ticket_counters.last_number + 1
@@ -83,12 +85,7 @@ _CREATE_TICKET = text(
                CAST(:version AS bigint)
         FROM t
     ), o AS (
-        INSERT INTO outbox (event_id, merchant_id, event_type, partition, envelope, headers, attempts)
-        SELECT CAST(:event_id AS uuid), CAST(:merchant_id AS text), CAST(:event_type AS text),
-               CAST(:partition AS smallint),
-               jsonb_set(CAST(:envelope AS jsonb), '{payload,ticket,number}', to_jsonb(t.number)),
-               CAST(:headers AS jsonb), 0
-        FROM t
+        {outbox.insert_sql(":outbox", envelope=_NUMBERED_ENVELOPE, also_from="t")}
     )
     SELECT number FROM t
     """
@@ -100,7 +97,7 @@ async def insert_new_ticket(
     ticket: dict[str, Any],
     history: dict[str, Any],
     actor: tuple[str, str],
-    outbox_row: dict[str, Any],
+    outbox_rows: str,
 ) -> int:
     """Write a new ticket with its number, history row and outbox row in one statement; returns the number."""
     params = {
@@ -108,11 +105,7 @@ async def insert_new_ticket(
         "actor_id": actor[0],
         "actor_role": actor[1],
         "history": json.dumps(history, default=str),
-        "event_id": outbox_row["event_id"],
-        "event_type": outbox_row["event_type"],
-        "partition": outbox_row["partition"],
-        "envelope": json.dumps(outbox_row["envelope"]),
-        "headers": json.dumps(outbox_row["headers"]),
+        "outbox": outbox_rows,
     }
     result = await executor.execute(_CREATE_TICKET, params)
     return int(result.scalar_one())

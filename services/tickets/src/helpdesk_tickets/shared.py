@@ -9,15 +9,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk_contracts import Payload, Role, TicketSnapshot, TicketStatus, make_envelope
+from helpdesk_contracts import Payload, Role, TicketSnapshot, TicketStatus
 from helpdesk_servicekit import idempotency, outbox
 from helpdesk_servicekit.auth import Principal
 from helpdesk_servicekit.errors import NotFound
-from helpdesk_servicekit.telemetry import correlation_id
 from helpdesk_tickets import repository
 from helpdesk_tickets.models import HistoryEntry, Ticket
 
 PRODUCER = "tickets"
+events = outbox.Producer(PRODUCER)
 SYSTEM_ROLE = "system"
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -64,6 +64,7 @@ def snapshot(ticket: Ticket) -> TicketSnapshot:
         product_id=ticket.product_id,
         sla_state=ticket.sla_state,  # type: ignore[arg-type]
         sla_due_at=ticket.sla_due_at,
+        description=ticket.description,
         created_at=ticket.created_at,
         ticket_version=ticket.version,
     )
@@ -71,14 +72,9 @@ def snapshot(ticket: Ticket) -> TicketSnapshot:
 
 async def emit(session: AsyncSession, ticket: Ticket, payload: Payload, causation_id: str | None = None) -> None:
     """Stage an event about `ticket` in the current transaction, ordered by ticket."""
-    envelope = make_envelope(
-        payload,
-        merchant_id=ticket.merchant_id,
-        producer=PRODUCER,
-        correlation_id=correlation_id.get(),
-        causation_id=causation_id,
+    await events.stage(
+        session, payload, merchant_id=ticket.merchant_id, ordering_key=str(ticket.id), causation_id=causation_id
     )
-    await outbox.add(session, envelope, ordering_key=str(ticket.id))
 
 
 def actor_fields(actor: Actor) -> dict[str, Any]:

@@ -1,7 +1,12 @@
 """pytest plugin: a real broker and a real PostgreSQL server for each test session.
 
-From HELPDESK_TEST_AMQP_URL / HELPDESK_TEST_DATABASE_URL when set, else from testcontainers. Each run
-uses its own database names and an exchange/queue namespace, and removes them when it ends.
+Where they come from, in order: HELPDESK_TEST_AMQP_URL / HELPDESK_TEST_DATABASE_URL when set; else the servers
+`make up` uses by default (127.0.0.1:5672 as guest, 127.0.0.1:5432 as postgres) when they answer; else
+testcontainers when a Docker engine is there; else the run stops at once with one line saying what to start.
+Each run uses its own database names and an exchange/queue namespace, and removes them when it ends.
+
+The app's own HELPDESK_* variables (say, exported for `make up`) are removed for the run, so a test passes
+or fails the same whatever the shell it was started from; a test that needs one sets it itself.
 """
 
 from __future__ import annotations
@@ -16,6 +21,56 @@ from typing import Any
 import pytest
 
 TEST_JWT_SECRET = "test-only-secret-not-for-production-0123456789"
+LOCAL_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+HOW_TO_START = {
+    "rabbitmq": "start RabbitMQ (`rabbitmq-server -detached`) or set HELPDESK_TEST_AMQP_URL",
+    "postgres": "start PostgreSQL (`pg_ctlcluster --skip-systemctl-redirect <version> main start`) "
+    "or set HELPDESK_TEST_DATABASE_URL",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in [n for n in os.environ if n.startswith("HELPDESK_") and not n.startswith("HELPDESK_TEST_")]:
+        del os.environ[name]
+
+
+def _answers(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _docker_available() -> bool:
+    import shutil
+    import subprocess
+
+    if not shutil.which("docker"):
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+
+
+def _server(kind: str, env: str, local_url: str, port: int) -> Iterator[str]:
+    if url := os.environ.get(env):
+        yield url
+        return
+    if _answers("127.0.0.1", port):
+        yield local_url
+        return
+    if not _docker_available():
+        pytest.exit(f"no {kind} for the tests: nothing answers on 127.0.0.1:{port} and no Docker engine; "
+                    f"{HOW_TO_START[kind]}", returncode=3)
+    container = _container(kind)
+    with container:
+        if kind == "rabbitmq":
+            host, mapped = container.get_container_host_ip(), container.get_exposed_port(5672)
+            yield f"amqp://guest:guest@{host}:{mapped}/"
+        else:
+            yield container.get_connection_url().replace("postgresql+psycopg2://", "postgresql://")
 
 
 def _container(kind: str) -> Any:
@@ -40,24 +95,13 @@ def test_run_id() -> str:
 
 @pytest.fixture(scope="session")
 def amqp_url() -> Iterator[str]:
-    if url := os.environ.get("HELPDESK_TEST_AMQP_URL"):
-        yield url
-        return
-    container = _container("rabbitmq")
-    with container:
-        host, port = container.get_container_host_ip(), container.get_exposed_port(5672)
-        yield f"amqp://guest:guest@{host}:{port}/"
+    yield from _server("rabbitmq", "HELPDESK_TEST_AMQP_URL", LOCAL_AMQP_URL, 5672)
 
 
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     """A plain postgresql:// URL of a server where the run may create and drop databases."""
-    if url := os.environ.get("HELPDESK_TEST_DATABASE_URL"):
-        yield url
-        return
-    container = _container("postgres")
-    with container:
-        yield container.get_connection_url().replace("postgresql+psycopg2://", "postgresql://")
+    yield from _server("postgres", "HELPDESK_TEST_DATABASE_URL", LOCAL_DATABASE_URL, 5432)
 
 
 @pytest.fixture(scope="session")

@@ -11,13 +11,12 @@ from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from helpdesk_contracts import Role, TicketCreated, TicketStatus, TicketUpdated, make_envelope
+from helpdesk_contracts import Role, TicketCreated, TicketStatus, TicketUpdated
 from helpdesk_servicekit import idempotency, outbox
 from helpdesk_servicekit.auth import Principal
 from helpdesk_servicekit.db import unit_of_work
 from helpdesk_servicekit.errors import Forbidden, Unprocessable
 from helpdesk_servicekit.pagination import Page, decode_cursor, encode_cursor
-from helpdesk_servicekit.telemetry import correlation_id
 from helpdesk_tickets import repository
 from helpdesk_tickets.categories.service import ensure_usable_category
 from helpdesk_tickets.domain.tickets import add_tags, normalize_tags, remove_tags
@@ -26,11 +25,11 @@ from helpdesk_tickets.models import Ticket
 from helpdesk_tickets.repository import Sort, TicketFilter
 from helpdesk_tickets.settings import TicketsSettings
 from helpdesk_tickets.shared import (
-    PRODUCER,
     Actor,
     Sessions,
     actor_fields,
     emit,
+    events,
     load_visible,
     record,
     snapshot,
@@ -92,18 +91,17 @@ async def create_ticket(
     # A plain view of the new row for the event and the response (the number is handed out by the insert):
     # building a SQLModel instance costs ~270 us here, pydantic inspecting default factories each time.
     ticket = cast(Ticket, SimpleNamespace(**NEW_TICKET_DEFAULTS, **fields, number=0, updated_at=now))
-    envelope = make_envelope(
+    staged = events.prepare(
         TicketCreated(ticket=snapshot(ticket), **actor_fields(actor)),
         merchant_id=principal.merchant_id,
-        producer=PRODUCER,
-        correlation_id=correlation_id.get(),
+        ordering_key=str(ticket.id),
     )
     write = partial(
         repository.insert_new_ticket,
         ticket=fields,
         history={"subject": ticket.subject, "priority": ticket.priority},
         actor=(actor.id, actor.role_name),
-        outbox_row=outbox.row(envelope, ordering_key=str(ticket.id)),
+        outbox_rows=outbox.rows_json([staged]),
     )
     if idempotency_key is None and data.category_id is None:
         ticket.number = await _write_alone(sessions, write)

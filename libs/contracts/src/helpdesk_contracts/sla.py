@@ -1,26 +1,13 @@
-"""Payloads of the events produced by routing and sla that other services consume."""
+"""Payloads of the events the SLA service produces."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from helpdesk_contracts.enums import SlaMetric
 from helpdesk_contracts.envelope import Payload
-
-
-class RoutingAssignmentDecided(Payload):
-    ticket_id: uuid.UUID
-    agent_id: str
-    group_id: str | None = None
-    ticket_version: int
-    strategy: str | None = None
-
-
-class RoutingTicketQueued(Payload):
-    ticket_id: uuid.UUID
-    ticket_version: int
-    reason: str
 
 
 class SlaClockEvent(Payload):
@@ -40,18 +27,20 @@ class SlaClockEvent(Payload):
 
 
 class SlaWarning(SlaClockEvent):
-    pass
+    event_type = "sla.warning"
 
 
 class SlaBreached(SlaClockEvent):
-    pass
+    event_type = "sla.breached"
 
 
 class SlaMet(SlaClockEvent):
-    pass
+    event_type = "sla.met"
 
 
 class SlaEscalationRequested(Payload):
+    event_type = "sla.escalation_requested"
+
     ticket_id: uuid.UUID
     level: int
     metric: SlaMetric
@@ -61,3 +50,25 @@ class SlaEscalationRequested(Payload):
     # Added within v1 (optional):
     from_level: int | None = None
     ticket_version: int | None = None
+
+
+class SlaClockChanged(Payload):
+    """A clock started, paused, resumed, was re-targeted or re-planned: its state and due time now.
+
+    Lets tickets sort by SLA due from the first minute; `ticket_version` is the last ticket fact applied.
+    """
+
+    event_type = "sla.clock_changed"
+
+    ticket_id: uuid.UUID
+    metric: SlaMetric
+    run: int
+    state: Literal["running", "paused", "met", "breached", "stopped"]
+    due_at: datetime | None = None
+    policy_id: uuid.UUID | None = None
+    policy_version: int | None = None
+    ticket_version: int | None = None
+    at: datetime
+
+
+EVENTS: tuple[type[Payload], ...] = (SlaWarning, SlaBreached, SlaMet, SlaEscalationRequested, SlaClockChanged)
