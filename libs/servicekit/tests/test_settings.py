@@ -55,6 +55,30 @@ def test_prod_settings_refuse_the_dev_broker_credentials(monkeypatch):
     assert "guest:guest" in caught.value.line
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "amqp://rabbit/",
+        "amqp://rabbit:5672/helpdesk",
+        "amqps://guest:a-long-real-password@rabbit:5671/",
+        "amqp://guest@rabbit/",
+        "amqp://:pw@rabbit/",
+        "amqp://%67uest:pw@rabbit/",
+    ],
+    ids=["no-credentials", "no-credentials-vhost", "guest-other-password", "guest-no-password", "empty-user", "quoted"],
+)
+def test_prod_settings_refuse_any_amqp_url_that_logs_in_as_guest(monkeypatch, url):
+    monkeypatch.setenv("HELPDESK_ENV", "prod")
+    monkeypatch.setenv("HELPDESK_AMQP_URL", url)
+    monkeypatch.setenv("HELPDESK_JWT_JWKS_URL", "https://login.example/jwks.json")
+    monkeypatch.setenv("HELPDESK_JWT_ISSUER", "https://login.example/")
+    monkeypatch.setenv("HELPDESK_JWT_AUDIENCE", "helpdesk")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(ProbeSettings)
+    assert "guest account" in caught.value.line and "HELPDESK_AMQP_URL" in caught.value.line
+    assert "\n" not in caught.value.line
+
+
 def test_prod_settings_with_a_jwks_url_issuer_and_audience_start(monkeypatch):
     monkeypatch.setenv("HELPDESK_ENV", "prod")
     monkeypatch.setenv("HELPDESK_AMQP_URL", "amqp://svc:pw@rabbit:5672/")

@@ -6,6 +6,7 @@ import os
 import sys
 from enum import StrEnum
 from typing import ClassVar, Self, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,14 +71,34 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("prod needs HELPDESK_JWT_PUBLIC_KEY or HELPDESK_JWT_JWKS_URL")
             if not (self.jwt_issuer and self.jwt_audience):
                 raise ValueError("prod needs HELPDESK_JWT_ISSUER and HELPDESK_JWT_AUDIENCE")
-            if "guest:guest@" in self.amqp_url:
-                raise ValueError("prod refuses the dev RabbitMQ credentials guest:guest")
+            if amqp_login(self.amqp_url) == "guest":
+                raise ValueError(
+                    "prod refuses RabbitMQ's guest account (guest:guest is used when the URL names no user);"
+                    " put a dedicated user in HELPDESK_AMQP_URL"
+                )
         else:
             if not self.jwt_secret and not (self.jwt_public_key or self.jwt_jwks_url):
                 raise ValueError("dev needs HELPDESK_JWT_SECRET (run `make token` once to create one)")
             self.jwt_audience = self.jwt_audience or "helpdesk"
         if self.jwt_secret is not None and len(self.jwt_secret) < 32:
             raise ValueError("HELPDESK_JWT_SECRET must be at least 32 characters")
+        return self
+
+    @model_validator(mode="after")
+    def _shared_url_names_a_server(self) -> Self:
+        # Services sharing one database would share one migration history; each gets its own database instead.
+        if self.service_database_url is None:
+            from sqlalchemy.engine import make_url
+
+            try:
+                database = make_url(self.database_url).database
+            except Exception as exc:
+                raise ValueError(f"HELPDESK_DATABASE_URL is not a database URL: {exc}") from None
+            if database:
+                raise ValueError(
+                    f"HELPDESK_DATABASE_URL names the database {database!r}; it must name a server (each service"
+                    f" creates its own database there), or set HELPDESK_{self.service_name.upper()}_DATABASE_URL"
+                )
         return self
 
     @property
@@ -101,6 +122,11 @@ class ServiceSettings(BaseSettings):
     @property
     def http_port(self) -> int:
         return self.port or self.default_port
+
+
+def amqp_login(url: str) -> str:
+    """The user an AMQP URL logs in as: aiormq falls back to `guest` when the URL names none."""
+    return unquote(urlsplit(url).username or "") or "guest"
 
 
 S = TypeVar("S", bound=ServiceSettings)
