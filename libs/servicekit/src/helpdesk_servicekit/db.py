@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -51,7 +52,10 @@ async def ensure_database(url: str) -> None:
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     # No pre-ping: it costs a round trip per checkout. A connection broken by a database restart fails one
     # statement; SQLAlchemy then invalidates the pool, and consumers and timers retry.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    # hide_parameters: an error (and its log line) names the statement, never the customer's data in it.
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -69,15 +73,47 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
                 await session.rollback()
 
 
-def _upgrade(url: str, migrations_dir: Path) -> None:
-    from alembic import command
+def version_table(migrations_dir: Path) -> str:
+    """Each service records its migrations in a table of its own (`services/<name>/migrations` gives
+    `alembic_version_<name>`), so two services pointed at one database never read each other's history."""
+    return f"alembic_version_{migrations_dir.resolve().parent.name}"
+
+
+def _config(url: str, migrations_dir: Path) -> Any:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
+    config.attributes["version_table"] = version_table(migrations_dir)
+    return config
+
+
+def _upgrade(url: str, migrations_dir: Path) -> None:
+    from alembic import command
+
+    command.upgrade(_config(url, migrations_dir), "head")
+
+
+def _revisions(url: str, migrations_dir: Path) -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {script.revision for script in ScriptDirectory.from_config(_config(url, migrations_dir)).walk_revisions()}
+
+
+async def _adopt_legacy_version_table(conn: asyncpg.Connection, url: str, migrations_dir: Path) -> None:
+    """Databases migrated before per-service version tables keep their history: `alembic_version` is renamed
+    when the revision it records is one of this service's."""
+    table = version_table(migrations_dir)
+    if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table):
+        return
+    if not await conn.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL"):
+        return
+    recorded = {r[0] for r in await conn.fetch("SELECT version_num FROM alembic_version")}
+    if recorded and recorded <= _revisions(url, migrations_dir):
+        await conn.execute(f'ALTER TABLE alembic_version RENAME TO "{table}"')
+        log.info("adopted alembic_version as %s", table)
 
 
 async def migrate(url: str, migrations_dir: Path) -> None:
@@ -87,6 +123,7 @@ async def migrate(url: str, migrations_dir: Path) -> None:
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
         try:
+            await _adopt_legacy_version_table(conn, url, migrations_dir)
             await asyncio.to_thread(_upgrade, url, migrations_dir)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)

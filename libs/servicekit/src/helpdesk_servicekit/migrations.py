@@ -24,14 +24,19 @@ def run_migrations(target_metadata: MetaData) -> None:
 
     url = context.config.get_main_option("sqlalchemy.url")
     assert url, "sqlalchemy.url is not configured"
+    version_table = context.config.attributes.get("version_table", "alembic_version")
     if context.is_offline_mode():
-        context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+        context.configure(
+            url=url, target_metadata=target_metadata, literal_binds=True, version_table=version_table
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
 
     def do_run(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, compare_type=True, version_table=version_table
+        )
         with context.begin_transaction():
             context.run_migrations()
 
