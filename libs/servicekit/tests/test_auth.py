@@ -44,14 +44,14 @@ def prod_verifier(public_key) -> JwtVerifier:
     return JwtVerifier(settings)
 
 
-def test_prod_accepts_an_rs256_token_signed_by_the_configured_key(rsa_key):
-    principal = prod_verifier(rsa_key.public_key()).verify(jwt.encode(claims(), rsa_key, algorithm="RS256"))
+async def test_prod_accepts_an_rs256_token_signed_by_the_configured_key(rsa_key):
+    principal = await prod_verifier(rsa_key.public_key()).verify(jwt.encode(claims(), rsa_key, algorithm="RS256"))
     assert (principal.user_id, principal.merchant_id, principal.role) == ("u1", "m1", Role.AGENT)
 
 
-def test_prod_accepts_an_es256_token(ec_key):
+async def test_prod_accepts_an_es256_token(ec_key):
     token = jwt.encode(claims(role="manager"), ec_key, algorithm="ES256")
-    assert prod_verifier(ec_key.public_key()).verify(token).role is Role.MANAGER
+    assert (await prod_verifier(ec_key.public_key()).verify(token)).role is Role.MANAGER
 
 
 @pytest.mark.parametrize(
@@ -69,6 +69,6 @@ def test_prod_accepts_an_es256_token(ec_key):
     ],
     ids=["wrong-issuer", "wrong-audience", "expired", "hs256-in-prod", "alg-none", "no-merchant", "other-key"],
 )
-def test_prod_refuses_bad_tokens(rsa_key, mutate):
+async def test_prod_refuses_bad_tokens(rsa_key, mutate):
     with pytest.raises(Unauthorized):
-        prod_verifier(rsa_key.public_key()).verify(mutate(rsa_key))
+        await prod_verifier(rsa_key.public_key()).verify(mutate(rsa_key))

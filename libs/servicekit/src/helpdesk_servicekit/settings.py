@@ -55,6 +55,10 @@ class ServiceSettings(BaseSettings):
     jwt_algorithms: list[str] = ["RS256", "ES256"]
 
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # JWKS: refetched in the background this often, and for an unknown kid at most once per cooldown.
+    jwt_jwks_refresh_seconds: float = Field(default=300.0, gt=0)
+    jwt_jwks_cooldown_seconds: float = Field(default=30.0, ge=0)
+    jwt_jwks_timeout_seconds: float = Field(default=5.0, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
     db_pool_size: int = Field(default=10, ge=1)
     # HTTP server spans cost ~10% of a create request; on by default only when an exporter is configured.
