@@ -153,3 +153,9 @@ def test_every_event_type_has_one_producer_and_a_past_tense_key():
 def test_tags_normalize_case_width_and_spacing(raw, normalized):
     assert normalize_tag(raw) == normalized
     assert normalize_tags([raw, normalized.upper(), ""]) == [normalized]
+
+
+def test_the_topology_names_only_registered_events():
+    from helpdesk_contracts.topology import unknown_event_types
+
+    assert unknown_event_types() == []

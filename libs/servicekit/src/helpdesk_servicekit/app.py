@@ -29,6 +29,7 @@ from helpdesk_servicekit.errors import install_problem_handlers
 from helpdesk_servicekit.outbox import OutboxRelay
 from helpdesk_servicekit.settings import Role, ServiceSettings, SettingsError, load_settings
 from helpdesk_servicekit.telemetry import configure_logging, configure_tracing
+from helpdesk_servicekit.topology import declare_until_done
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class Runtime(Generic[S]):
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     relay: OutboxRelay | None = None
+    topology_declared: bool = False
 
 
 @dataclass
@@ -92,6 +94,16 @@ async def _start_broker(runtime: Runtime[Any], consumers: EventConsumers) -> Non
         return
 
 
+async def _run_relay(runtime: Runtime[Any]) -> None:
+    """The relay publishes only once the whole topology exists, so no event it sends is unrouted."""
+    if runtime.settings.amqp_declare_topology:
+        if not await declare_until_done(runtime.publisher, runtime.stop):
+            return
+        runtime.topology_declared = True
+    assert runtime.relay is not None
+    await runtime.relay.run(runtime.stop)
+
+
 async def _as_coroutine(awaitable: Awaitable[None]) -> None:
     await awaitable
 
@@ -127,7 +139,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                 poll_seconds=settings.outbox_poll_seconds,
                 batch_size=settings.outbox_batch_size,
             )
-            runtime.tasks.append(asyncio.create_task(runtime.relay.run(runtime.stop), name="outbox-relay"))
+            runtime.tasks.append(asyncio.create_task(_run_relay(runtime), name="outbox-relay"))
             if spec.consumers and spec.consumers.handlers:
                 runtime.tasks.append(asyncio.create_task(_start_broker(runtime, spec.consumers), name="consumers"))
             for background in spec.background:
@@ -193,6 +205,9 @@ def ops_router(spec: ServiceSpec) -> APIRouter:
             checks["broker"] = "ok"
         except Exception as exc:
             checks["broker"] = f"unavailable: {type(exc).__name__}"
+        if runtime.settings.role in (Role.WORKER, Role.ALL) and spec.consumers and spec.consumers.handlers:
+            consuming = runtime.broker_started and runtime.broker is not None and await runtime.broker.ping(2)
+            checks["consumers"] = "ok" if consuming else "not consuming"
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503

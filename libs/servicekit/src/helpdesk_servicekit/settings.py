@@ -46,6 +46,8 @@ class ServiceSettings(BaseSettings):
     amqp_namespace: str = ""
     amqp_prefetch: int = Field(default=32, ge=1, le=10_000)
     amqp_delivery_limit: int = Field(default=8, ge=1, le=1_000)
+    # Declare every service's queues (helpdesk_contracts.topology) before publishing, so nothing is unrouted.
+    amqp_declare_topology: bool = True
 
     jwt_secret: str | None = None
     jwt_public_key: str | None = None
@@ -53,12 +55,12 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwt_algorithms: list[str] = ["RS256", "ES256"]
-
-    outbox_poll_seconds: float = Field(default=1.0, gt=0)
     # JWKS: refetched in the background this often, and for an unknown kid at most once per cooldown.
     jwt_jwks_refresh_seconds: float = Field(default=300.0, gt=0)
     jwt_jwks_cooldown_seconds: float = Field(default=30.0, ge=0)
     jwt_jwks_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
     db_pool_size: int = Field(default=10, ge=1)
     # HTTP server spans cost ~10% of a create request; on by default only when an exporter is configured.
