@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from helpdesk_servicekit.failures import infrastructure_failure
 from helpdesk_servicekit.telemetry import current_trace_id
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,17 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+        if reason := infrastructure_failure(exc):
+            # Nothing was committed; the client may retry (safely, with an Idempotency-Key on creating POSTs).
+            log.warning("503 on %s %s: %s (%s)", request.method, request.url.path, reason, type(exc).__name__)
+            body = {
+                "type": TYPE_BASE + "service-unavailable",
+                "title": "Service temporarily unavailable",
+                "status": 503,
+                "detail": f"{reason}; nothing was changed, retry shortly",
+                "instance": request.url.path,
+            }
+            return problem_response(503, body, {"Retry-After": "1" if "conflict" in reason else "5"})
         trace_id = current_trace_id()
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         body = {

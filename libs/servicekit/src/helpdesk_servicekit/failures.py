@@ -1,0 +1,45 @@
+"""Which failures are the infrastructure's (a database or broker away, a deadlock, a serialization conflict) rather
+than the code's or the input's. They are retried (consumers) or answered 503 with Retry-After (HTTP), never 500."""
+
+from __future__ import annotations
+
+import asyncpg
+from sqlalchemy import exc as sa_exc
+
+# SQLSTATE classes/codes that mean "try again": serialization failure, deadlock, and the server going away.
+RETRYABLE_SQLSTATES = {"40001", "40P01", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"}
+
+
+def _sqlstate(error: BaseException | None) -> str | None:
+    code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    return str(code) if code else None
+
+
+def infrastructure_failure(error: BaseException) -> str | None:
+    """A short reason when `error` is transient infrastructure trouble, else None."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return "database connection lost"
+        if isinstance(current, sa_exc.TimeoutError):
+            return "database connection pool exhausted"
+        state = _sqlstate(current)
+        if state in ("40001", "40P01"):
+            return "concurrent update conflict"
+        if state in RETRYABLE_SQLSTATES:
+            return "database unavailable"
+        if isinstance(
+            current,
+            asyncpg.exceptions.ConnectionDoesNotExistError
+            | asyncpg.exceptions.CannotConnectNowError
+            | asyncpg.exceptions.InterfaceError
+            | ConnectionError
+            | TimeoutError,
+        ):
+            return "database unavailable"
+        if isinstance(current, OSError) and not isinstance(current, FileNotFoundError | PermissionError):
+            return "service dependency unreachable"
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return None

@@ -1,0 +1,55 @@
+"""While a service's database is unreachable, requests get 503 problem+json with Retry-After, never 500."""
+
+import logging
+
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from helpdesk_servicekit.db import make_engine
+from helpdesk_servicekit.errors import install_problem_handlers
+from helpdesk_servicekit.failures import infrastructure_failure
+from helpdesk_servicekit.testing.proxy import TcpProxy
+
+
+async def test_a_request_while_the_database_is_cut_off_is_a_503_with_retry_after(database_factory, caplog):
+    url = make_url(await database_factory("unavailable"))
+    proxy = await TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    engine = make_engine(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), 2)
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/count")
+    async def count() -> dict[str, int]:
+        async with engine.connect() as conn:
+            return {"n": int(await conn.scalar(text("SELECT 1 WHERE 'customer-secret' IS NOT NULL")))}
+
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with AsyncClient(transport=transport, base_url="http://t") as client:
+            assert (await client.get("/count")).json() == {"n": 1}
+            await proxy.cut()
+            with caplog.at_level(logging.WARNING):
+                responses = [await client.get("/count") for _ in range(3)]
+            assert {r.status_code for r in responses} == {503}
+            assert all(r.headers["content-type"] == "application/problem+json" for r in responses)
+            assert all(int(r.headers["retry-after"]) > 0 for r in responses)
+            assert responses[0].json()["type"].endswith("/service-unavailable")
+            await proxy.restore()
+            assert (await client.get("/count")).json() == {"n": 1}
+    finally:
+        await engine.dispose()
+        await proxy.close()
+
+
+def test_a_deadlock_or_serialization_failure_counts_as_infrastructure_and_a_bug_does_not():
+    class PgError(Exception):
+        def __init__(self, sqlstate: str) -> None:
+            self.sqlstate = sqlstate
+
+    assert infrastructure_failure(PgError("40P01")) == "concurrent update conflict"
+    assert infrastructure_failure(PgError("40001")) == "concurrent update conflict"
+    assert infrastructure_failure(ConnectionRefusedError()) is not None
+    assert infrastructure_failure(PgError("23505")) is None
+    assert infrastructure_failure(KeyError("x")) is None
