@@ -59,6 +59,8 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_refresh_seconds: float = Field(default=300.0, gt=0)
     jwt_jwks_cooldown_seconds: float = Field(default=30.0, ge=0)
     jwt_jwks_timeout_seconds: float = Field(default=5.0, gt=0)
+    # JSON request bodies above this are 413 (textguard.TextGuard reads them whole to check their strings).
+    json_body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
