@@ -57,6 +57,7 @@ token: | .venv $(DEV_SECRET) ## print a dev JWT: make token ROLE=customer MERCHA
 
 contracts: | .venv ## write libs/contracts/schemas/*.json
 	$(RUN) python -m helpdesk_contracts.schemas
+	$(RUN) python -m helpdesk_contracts.catalogue
 
 bench: | .venv $(DEV_SECRET) ## run every bench/*.py and print its figures
 	@shopt -s nullglob; scripts=(bench/*.py); \

@@ -159,3 +159,10 @@ def test_the_topology_names_only_registered_events():
     from helpdesk_contracts.topology import unknown_event_types
 
     assert unknown_event_types() == []
+
+
+def test_the_architecture_doc_lists_every_event_as_the_contracts_define_it():
+    from helpdesk_contracts.catalogue import DOC, render
+
+    committed = DOC.read_text()
+    assert render(committed) == committed, "run `make contracts` to regenerate the event catalogue"
