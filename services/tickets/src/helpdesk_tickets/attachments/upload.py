@@ -7,13 +7,22 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from helpdesk_servicekit.errors import PayloadTooLarge
+from helpdesk_servicekit.errors import PayloadTooLarge, Problem
 from helpdesk_tickets.problems import field_error
 
 # Room for the multipart framing and a few small form fields around the file itself.
 ENVELOPE_SLACK = 64 * 1024
+
+
+class MalformedMultipart(Problem):
+    """A body that is not well-formed multipart/form-data (400, `bad-request`)."""
+
+    def __init__(self, reason: object) -> None:
+        message = f"the body is not well-formed multipart/form-data: {reason}"
+        super().__init__(message, errors=[{"field": "body", "message": message, "code": "multipart_malformed"}])
 
 
 @dataclass
@@ -61,7 +70,10 @@ class MultipartFile:
         if content_length and content_length.isdigit() and int(content_length) > max_bytes + ENVELOPE_SLACK:
             raise PayloadTooLarge(f"attachments are limited to {max_bytes} bytes")
         self._events = _Events()
-        self._parser = MultipartParser(params[b"boundary"], self._events.callbacks())  # type: ignore[arg-type]
+        try:
+            self._parser = MultipartParser(params[b"boundary"], self._events.callbacks())  # type: ignore[arg-type]
+        except FormParserError as exc:
+            raise MalformedMultipart(exc) from None
         self._received = 0
         self._in_file = False
         self._done = False
@@ -72,13 +84,23 @@ class MultipartFile:
             chunk = await anext(self._body)
         except StopAsyncIteration:
             self._done = True
-            self._parser.finalize()
+            self._feed(None)
             return False
         self._received += len(chunk)
         if self._received > self.max_bytes + ENVELOPE_SLACK:
             raise PayloadTooLarge(f"attachments are limited to {self.max_bytes} bytes")
-        self._parser.write(chunk)
+        self._feed(chunk)
         return True
+
+    def _feed(self, chunk: bytes | None) -> None:
+        """Parse a chunk (None: the end of the body); a framing error is the client's, a 400."""
+        try:
+            if chunk is None:
+                self._parser.finalize()
+            else:
+                self._parser.write(chunk)
+        except FormParserError as exc:
+            raise MalformedMultipart(exc) from None
 
     async def open(self) -> None:
         """Advance to the `file` part's headers (skipping any other fields)."""
