@@ -1,0 +1,1 @@
+"""Feedback service: CSAT / NPS / CES surveys after resolution, their results, and feature requests with votes."""
