@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from helpdesk_servicekit.broker import AmqpPublisher, Topology
+from helpdesk_servicekit.db import migrate
+from helpdesk_servicekit.testing.plugin import service_settings
+from helpdesk_notify.main import MIGRATIONS
+from helpdesk_notify.settings import NotifySettings
+
+from .harness import Mailbox, Service, free_port, serving, smtp_server
+
+
+@pytest.fixture(scope="session")
+async def notify_template(pg_admin_url: str, test_run_id: str) -> AsyncIterator[tuple[str, list[str]]]:
+    """A database migrated once per run; each service under test gets a copy in ~0.1 s."""
+    name = f"t_{test_run_id}_notify_template"
+    await _admin(pg_admin_url, f'CREATE DATABASE "{name}"')
+    await migrate(_url(pg_admin_url, name), MIGRATIONS)
+    copies: list[str] = []
+    yield name, copies
+    for database in [*copies, name]:
+        await _admin(pg_admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def notify_database(notify_template: tuple[str, list[str]], pg_admin_url: str) -> Callable[[], Awaitable[str]]:
+    template, copies = notify_template
+
+    async def create() -> str:
+        name = f"{template.removesuffix('_template')}_{len(copies)}"
+        await _admin(pg_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        copies.append(name)
+        return _url(pg_admin_url, name)
+
+    return create
+
+
+async def _admin(admin_url: str, statement: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _url(admin_url: str, database: str) -> str:
+    return make_url(admin_url).set(drivername="postgresql+asyncpg", database=database).render_as_string(False)
+
+
+@pytest.fixture(scope="session")
+def notify_settings(amqp_url: str) -> Callable[..., NotifySettings]:
+    def make(database_url: str, namespace: str, **overrides: Any) -> NotifySettings:
+        values = {
+            "database_url": database_url,
+            "amqp_url": amqp_url,
+            "namespace": namespace,
+            "email_retry_base_seconds": 0.2,
+            "email_retry_max_seconds": 1.0,
+            "email_poll_seconds": 0.5,
+            "smtp_timeout_seconds": 2.0,
+            "public_base_url": "https://help.example.com",
+            "mail_from": "Helpdesk <support@shop.example>",
+        } | overrides
+        return service_settings(NotifySettings, **values)  # type: ignore[no-any-return]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def mailbox(smtp_port: int) -> Iterator[Mailbox]:
+    with smtp_server(smtp_port) as box:
+        yield box
+
+
+@pytest.fixture(scope="session")
+async def notify(
+    notify_database: Callable[[], Awaitable[str]],
+    notify_settings: Callable[..., NotifySettings],
+    amqp_run_namespace: str,
+    mailbox: Mailbox,
+    smtp_port: int,
+) -> AsyncIterator[Service]:
+    """One notify service for the session; tests keep apart by using a merchant of their own."""
+    settings = notify_settings(
+        await notify_database(), f"{amqp_run_namespace}notify.", smtp_url=f"smtp://127.0.0.1:{smtp_port}"
+    )
+    async with serving(settings) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+async def publisher(amqp_url: str, amqp_run_namespace: str) -> AsyncIterator[AmqpPublisher]:
+    """Publishes events on the session service's exchange, as the other services would."""
+    publisher = AmqpPublisher(amqp_url, Topology(f"{amqp_run_namespace}notify."))
+    yield publisher
+    await publisher.close()
