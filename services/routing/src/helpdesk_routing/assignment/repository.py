@@ -1,0 +1,400 @@
+"""Queries of the assignment flow: the ticket projection and its queue, agent slots, the group cursor, the log."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpdesk_contracts import Priority
+from helpdesk_routing.domain.rules import Conditions, Rule
+from helpdesk_routing.domain.strategies import Candidate, SkillNeed, Strategy
+from helpdesk_routing.domain.ticket import TicketState
+
+
+@dataclass
+class TicketRow:
+    """The stored ticket: its state plus where routing sent it and what it asks for."""
+
+    state: TicketState
+    group_id: uuid.UUID | None = None
+    strategy: str | None = None
+    required_skills: list[dict[str, Any]] = field(default_factory=list)
+    min_tier: int = 1
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    offline_policy: str
+    default_strategy: Strategy
+    rules: list[Rule]
+    default_group_id: uuid.UUID | None
+    groups_by_tier: dict[int, list[uuid.UUID]]
+
+
+_TICKET_COLUMNS = (
+    "ticket_id, ticket_version, status, priority, category_id, tags, escalation_level, assignee_id,"
+    " pending_decision, withdrawn_agent_id, group_id, strategy, required_skills, min_tier, queued_at,"
+    " ticket_created_at"
+)
+
+
+def _row(r: Any) -> TicketRow:
+    state = TicketState(
+        ticket_id=r.ticket_id,
+        version=r.ticket_version,
+        status=r.status,
+        priority=r.priority,
+        created_at=r.ticket_created_at,
+        category_id=r.category_id,
+        tags=tuple(r.tags),
+        escalation_level=r.escalation_level,
+        assignee_id=r.assignee_id,
+        pending_decision=r.pending_decision,
+        withdrawn_agent_id=r.withdrawn_agent_id,
+        queued=r.queued_at is not None,
+    )
+    return TicketRow(state, r.group_id, r.strategy, list(r.required_skills), r.min_tier)
+
+
+async def lock_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> TicketRow | None:
+    result = await session.execute(
+        text(f"SELECT {_TICKET_COLUMNS} FROM routing_tickets WHERE merchant_id = :m AND ticket_id = :t FOR UPDATE"),
+        {"m": merchant_id, "t": ticket_id},
+    )
+    found = result.first()
+    return _row(found) if found is not None else None
+
+
+async def find_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> TicketRow | None:
+    result = await session.execute(
+        text(f"SELECT {_TICKET_COLUMNS} FROM routing_tickets WHERE merchant_id = :m AND ticket_id = :t"),
+        {"m": merchant_id, "t": ticket_id},
+    )
+    found = result.first()
+    return _row(found) if found is not None else None
+
+
+def _params(merchant_id: str, row: TicketRow) -> dict[str, Any]:
+    s = row.state
+    return {
+        "m": merchant_id,
+        "t": s.ticket_id,
+        "v": s.version,
+        "status": s.status,
+        "priority": s.priority,
+        "rank": Priority(s.priority).rank,
+        "category": s.category_id,
+        "tags": list(s.tags),
+        "level": s.escalation_level,
+        "assignee": s.assignee_id,
+        "pending": s.pending_decision,
+        "withdrawn": s.withdrawn_agent_id,
+        "group": row.group_id,
+        "strategy": row.strategy,
+        "skills": json.dumps(row.required_skills),
+        "tier": row.min_tier,
+        "queued": s.queued,
+        "created": s.created_at,
+    }
+
+
+async def insert_ticket(session: AsyncSession, merchant_id: str, row: TicketRow) -> bool:
+    """First sighting of a ticket; False when a concurrent transaction stored it first."""
+    result = await session.execute(
+        text(
+            "INSERT INTO routing_tickets (merchant_id, ticket_id, ticket_version, status, priority, priority_rank,"
+            " category_id, tags, escalation_level, assignee_id, pending_decision, withdrawn_agent_id, group_id,"
+            " strategy, required_skills, min_tier, queued_at, ticket_created_at)"
+            " VALUES (:m, :t, :v, :status, :priority, :rank, :category, :tags, :level, :assignee, :pending,"
+            " :withdrawn, :group, :strategy, CAST(:skills AS jsonb), :tier, CASE WHEN :queued THEN now() END,"
+            " :created) ON CONFLICT DO NOTHING RETURNING ticket_id"
+        ),
+        _params(merchant_id, row),
+    )
+    return result.first() is not None
+
+
+async def save_ticket(session: AsyncSession, merchant_id: str, row: TicketRow) -> None:
+    await session.execute(
+        text(
+            "UPDATE routing_tickets SET ticket_version = :v, status = :status, priority = :priority,"
+            " priority_rank = :rank, category_id = :category, tags = :tags, escalation_level = :level,"
+            " assignee_id = :assignee, pending_decision = :pending, withdrawn_agent_id = :withdrawn,"
+            " group_id = :group, strategy = :strategy, required_skills = CAST(:skills AS jsonb), min_tier = :tier,"
+            " queued_at = CASE WHEN :queued THEN coalesce(queued_at, now()) END, ticket_created_at = :created,"
+            " updated_at = now() WHERE merchant_id = :m AND ticket_id = :t"
+        ),
+        _params(merchant_id, row),
+    )
+
+
+async def routing_config(session: AsyncSession, merchant_id: str) -> RoutingConfig:
+    """Settings, active rules and active groups in one round trip."""
+    result = await session.execute(
+        text(
+            "SELECT (SELECT json_build_object('offline_policy', offline_policy, 'default_strategy', default_strategy)"
+            "   FROM routing_settings WHERE merchant_id = :m) AS settings,"
+            " (SELECT coalesce(json_agg(json_build_object('id', id, 'position', position, 'group_id', group_id,"
+            "   'strategy', strategy, 'conditions', conditions, 'required_skills', required_skills)"
+            "   ORDER BY position, id), '[]') FROM routing_rules WHERE merchant_id = :m AND active) AS rules,"
+            " (SELECT coalesce(json_agg(json_build_object('id', id, 'tier', tier, 'is_default', is_default)"
+            "   ORDER BY lower(name), id), '[]') FROM routing_groups WHERE merchant_id = :m AND active) AS groups"
+        ),
+        {"m": merchant_id},
+    )
+    settings, rules, groups = result.one()
+    settings = settings or {"offline_policy": "keep", "default_strategy": "least_loaded"}
+    by_tier: dict[int, list[uuid.UUID]] = {}
+    default_group = None
+    for g in groups:
+        by_tier.setdefault(g["tier"], []).append(uuid.UUID(g["id"]))
+        if g["is_default"]:
+            default_group = uuid.UUID(g["id"])
+    return RoutingConfig(
+        offline_policy=settings["offline_policy"],
+        default_strategy=settings["default_strategy"],
+        rules=[to_rule(r) for r in rules],
+        default_group_id=default_group,
+        groups_by_tier=by_tier,
+    )
+
+
+def to_rule(r: dict[str, Any]) -> Rule:
+    c = r["conditions"] or {}
+    return Rule(
+        id=uuid.UUID(str(r["id"])),
+        position=r["position"],
+        group_id=uuid.UUID(str(r["group_id"])),
+        strategy=r["strategy"],
+        conditions=Conditions(
+            category_ids=frozenset(uuid.UUID(x) for x in c.get("category_ids", [])),
+            priorities=frozenset(c.get("priorities", [])),
+            tags_any=frozenset(c.get("tags_any", [])),
+            tags_all=frozenset(c.get("tags_all", [])),
+            escalation_levels=frozenset(c.get("escalation_levels", [])),
+        ),
+        required_skills=tuple(SkillNeed(s["name"], s["min_level"]) for s in r["required_skills"] or []),
+    )
+
+
+def _candidate(r: Any) -> Candidate:
+    return Candidate(
+        agent_id=r.user_id,
+        status=r.status,
+        load=r.load,
+        capacity=r.max_concurrent_tickets,
+        tier=r.tier,
+        skills=r.skills,
+        last_assigned_at=r.last_assigned_at,
+        active=r.active,
+    )
+
+
+_CANDIDATE_COLUMNS = (
+    "a.user_id, a.status, a.load, a.max_concurrent_tickets, a.tier, a.skills, a.last_assigned_at, a.active"
+)
+
+
+async def members(session: AsyncSession, merchant_id: str, group_id: uuid.UUID | None) -> list[Candidate]:
+    """The active agents a ticket of `group_id` may go to (every active agent when there is no group)."""
+    if group_id is None:
+        result = await session.execute(
+            text(f"SELECT {_CANDIDATE_COLUMNS} FROM routing_agents a WHERE a.merchant_id = :m AND a.active"),
+            {"m": merchant_id},
+        )
+    else:
+        result = await session.execute(
+            text(
+                f"SELECT {_CANDIDATE_COLUMNS} FROM routing_memberships ms JOIN routing_agents a"
+                " ON a.merchant_id = ms.merchant_id AND a.user_id = ms.agent_id"
+                " WHERE ms.merchant_id = :m AND ms.group_id = :g AND a.active"
+            ),
+            {"m": merchant_id, "g": group_id},
+        )
+    return [_candidate(r) for r in result]
+
+
+async def agent_candidate(
+    session: AsyncSession, merchant_id: str, agent_id: str
+) -> tuple[Candidate, list[uuid.UUID]] | None:
+    result = await session.execute(
+        text(
+            f"SELECT {_CANDIDATE_COLUMNS}, coalesce(array_agg(ms.group_id) FILTER (WHERE ms.group_id IS NOT NULL),"
+            " '{}') AS group_ids FROM routing_agents a LEFT JOIN routing_memberships ms"
+            " ON ms.merchant_id = a.merchant_id AND ms.agent_id = a.user_id"
+            " WHERE a.merchant_id = :m AND a.user_id = :a GROUP BY a.merchant_id, a.user_id"
+        ),
+        {"m": merchant_id, "a": agent_id},
+    )
+    found = result.first()
+    return (_candidate(found), list(found.group_ids)) if found is not None else None
+
+
+async def lock_cursor(session: AsyncSession, merchant_id: str, group_id: uuid.UUID) -> str | None:
+    """The group's round-robin cursor, locked: round-robin decisions of one group are taken one at a time."""
+    result = await session.execute(
+        text("SELECT rr_last_agent_id FROM routing_groups WHERE merchant_id = :m AND id = :g FOR UPDATE"),
+        {"m": merchant_id, "g": group_id},
+    )
+    found = result.first()
+    return found[0] if found is not None else None
+
+
+async def move_cursor(session: AsyncSession, merchant_id: str, group_id: uuid.UUID, agent_id: str) -> None:
+    await session.execute(
+        text("UPDATE routing_groups SET rr_last_agent_id = :a WHERE merchant_id = :m AND id = :g"),
+        {"m": merchant_id, "g": group_id, "a": agent_id},
+    )
+
+
+_LOG = (
+    " INSERT INTO routing_assignment_log (merchant_id, ticket_id, agent_id, change, load_after, capacity, reason)"
+    " SELECT :m, :t, a.user_id, {change}, a.load, a.max_concurrent_tickets, :r FROM a"
+    " RETURNING load_after"
+)
+
+
+async def take_slot(
+    session: AsyncSession, merchant_id: str, agent_id: str, ticket_id: uuid.UUID, reason: str, *, enforce: bool = True
+) -> int | None:
+    """One more ticket on the agent: with `enforce`, only while online, active and under the cap (an atomic check
+    under the row lock, so concurrent deciders never overbook). The new load, or None when it was refused."""
+    condition = " AND active AND status = 'online' AND load < max_concurrent_tickets" if enforce else ""
+    result = await session.execute(
+        text(
+            "WITH a AS (UPDATE routing_agents SET load = load + 1, last_assigned_at = now()"
+            f" WHERE merchant_id = :m AND user_id = :agent{condition}"
+            " RETURNING user_id, load, max_concurrent_tickets)" + _LOG.format(change=1)
+        ),
+        {"m": merchant_id, "agent": agent_id, "t": ticket_id, "r": reason},
+    )
+    found = result.first()
+    return found[0] if found is not None else None
+
+
+async def release_slot(
+    session: AsyncSession, merchant_id: str, agent_id: str, ticket_id: uuid.UUID, reason: str
+) -> int | None:
+    result = await session.execute(
+        text(
+            "WITH a AS (UPDATE routing_agents SET load = greatest(load - 1, 0)"
+            " WHERE merchant_id = :m AND user_id = :agent RETURNING user_id, load, max_concurrent_tickets)"
+            + _LOG.format(change=-1)
+        ),
+        {"m": merchant_id, "agent": agent_id, "t": ticket_id, "r": reason},
+    )
+    found = result.first()
+    return found[0] if found is not None else None
+
+
+async def queued_for(
+    session: AsyncSession,
+    merchant_id: str,
+    group_ids: Sequence[uuid.UUID],
+    tier: int,
+    after: tuple[int, Any, uuid.UUID] | None,
+    limit: int,
+) -> list[Any]:
+    """Waiting tickets an agent of `group_ids` and `tier` could take: highest priority first, then oldest."""
+    where = (
+        "merchant_id = :m AND queued_at IS NOT NULL AND (group_id = ANY(:g) OR group_id IS NULL) AND min_tier <= :tier"
+    )
+    params: dict[str, Any] = {"m": merchant_id, "g": list(group_ids), "tier": tier, "limit": limit}
+    if after is not None:
+        where += " AND (-priority_rank, ticket_created_at, ticket_id) > (:r, :c, :t)"
+        params |= {"r": -after[0], "c": after[1], "t": after[2]}
+    result = await session.execute(
+        text(
+            "SELECT ticket_id, priority_rank, ticket_created_at, required_skills, min_tier FROM routing_tickets"
+            f" WHERE {where} ORDER BY priority_rank DESC, ticket_created_at, ticket_id LIMIT :limit"
+        ),
+        params,
+    )
+    return list(result)
+
+
+async def lock_queued(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> TicketRow | None:
+    """The waiting ticket, locked, unless another transaction holds it or it no longer waits."""
+    result = await session.execute(
+        text(
+            f"SELECT {_TICKET_COLUMNS} FROM routing_tickets WHERE merchant_id = :m AND ticket_id = :t"
+            " AND queued_at IS NOT NULL FOR UPDATE SKIP LOCKED"
+        ),
+        {"m": merchant_id, "t": ticket_id},
+    )
+    found = result.first()
+    return _row(found) if found is not None else None
+
+
+async def lock_tickets_of(session: AsyncSession, merchant_id: str, agent_id: str) -> list[TicketRow]:
+    """The agent's open tickets, locked in ticket id order."""
+    result = await session.execute(
+        text(
+            f"SELECT {_TICKET_COLUMNS} FROM routing_tickets WHERE merchant_id = :m AND assignee_id = :a"
+            " AND status NOT IN ('resolved', 'closed') ORDER BY ticket_id FOR UPDATE"
+        ),
+        {"m": merchant_id, "a": agent_id},
+    )
+    return [_row(r) for r in result]
+
+
+async def queue(
+    session: AsyncSession, merchant_id: str, group_id: uuid.UUID | None, after: tuple[int, Any, str] | None, limit: int
+) -> list[Any]:
+    where, params = "merchant_id = :m AND queued_at IS NOT NULL", {"m": merchant_id, "limit": limit}
+    if group_id is not None:
+        where += " AND group_id = :g"
+        params["g"] = group_id
+    if after is not None:
+        where += " AND (-priority_rank, ticket_created_at, ticket_id) > (:r, CAST(:c AS timestamptz), CAST(:t AS uuid))"
+        params |= {"r": -after[0], "c": after[1], "t": after[2]}
+    result = await session.execute(
+        text(
+            "SELECT ticket_id, priority, priority_rank, group_id, escalation_level, min_tier, required_skills,"
+            f" queued_at, ticket_created_at FROM routing_tickets WHERE {where}"
+            " ORDER BY priority_rank DESC, ticket_created_at, ticket_id LIMIT :limit"
+        ),
+        params,
+    )
+    return list(result)
+
+
+async def reconcile_agent(session: AsyncSession, merchant_id: str, agent_id: str) -> tuple[int, int] | None:
+    """Lock the agent, then count its open tickets (a later statement, so it sees every committed slot change);
+    returns (stored load, true load) after correcting it."""
+    locked = await session.execute(
+        text("SELECT load FROM routing_agents WHERE merchant_id = :m AND user_id = :a FOR UPDATE"),
+        {"m": merchant_id, "a": agent_id},
+    )
+    found = locked.first()
+    if found is None:
+        return None
+    counted = await session.execute(
+        text(
+            "SELECT count(*) FROM routing_tickets WHERE merchant_id = :m AND assignee_id = :a"
+            " AND status NOT IN ('resolved', 'closed')"
+        ),
+        {"m": merchant_id, "a": agent_id},
+    )
+    true_load = int(counted.scalar_one())
+    if true_load != found.load:
+        await session.execute(
+            text("UPDATE routing_agents SET load = :n WHERE merchant_id = :m AND user_id = :a"),
+            {"m": merchant_id, "a": agent_id, "n": true_load},
+        )
+    return found.load, true_load
+
+
+async def all_agents(session: AsyncSession, merchant_id: str | None) -> list[tuple[str, str]]:
+    where = "WHERE merchant_id = :m" if merchant_id is not None else ""
+    result = await session.execute(
+        text(f"SELECT merchant_id, user_id FROM routing_agents {where} ORDER BY merchant_id, user_id"),
+        {"m": merchant_id},
+    )
+    return [(r[0], r[1]) for r in result]

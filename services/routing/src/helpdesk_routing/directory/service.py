@@ -1,0 +1,397 @@
+"""Use cases for agents and groups: validate, write, emit the directory events, and let routing react
+(an agent who comes online or gains capacity takes waiting tickets; one who goes offline may hand theirs back)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpdesk_contracts import Role
+from helpdesk_contracts.routing import AgentStatusChanged, AgentUpserted, GroupUpserted
+from helpdesk_routing.assignment import repository as assignment_repo
+from helpdesk_routing.assignment import service as assignment
+from helpdesk_routing.directory import repository as repo
+from helpdesk_routing.directory.schemas import (
+    AgentCreate,
+    AgentRead,
+    AgentWrite,
+    GroupRead,
+    GroupWrite,
+    Skill,
+)
+from helpdesk_routing.events import events
+from helpdesk_routing.retry import retrying
+from helpdesk_servicekit.auth import Principal
+from helpdesk_servicekit.clock import utcnow
+from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.deps import Sessions
+from helpdesk_servicekit.errors import Conflict, Forbidden, NotFound, Unprocessable
+from helpdesk_servicekit.idempotency import StoredResponse, run_once
+from helpdesk_servicekit.pagination import Page, decode_cursor, encode_cursor
+
+
+def _agent_read(row: Row[Any], group_ids: list[uuid.UUID]) -> AgentRead:
+    data = dict(row._mapping)
+    data["skills"] = [Skill(name=n, level=lv) for n, lv in sorted(data["skills"].items())]
+    return AgentRead(**data, group_ids=group_ids)
+
+
+def _agent_values(data: AgentWrite, status: str) -> dict[str, Any]:
+    return {
+        "name": data.name,
+        "email": data.email,
+        "locale": data.locale,
+        "role": data.role,
+        "tier": data.tier,
+        "skills": {s.name: s.level for s in data.skills},
+        "max_concurrent_tickets": data.max_concurrent_tickets,
+        "status": status,
+    }
+
+
+async def _read_agent(session: AsyncSession, merchant_id: str, user_id: str) -> AgentRead:
+    row = await repo.get_agent(session, merchant_id, user_id)
+    if row is None:
+        raise NotFound(f"agent {user_id} not found")
+    return _agent_read(row, await repo.groups_of(session, merchant_id, user_id))
+
+
+async def _check_groups(session: AsyncSession, merchant_id: str, group_ids: list[uuid.UUID]) -> None:
+    missing = set(group_ids) - await repo.existing_groups(session, merchant_id, group_ids)
+    if missing:
+        message = f"unknown groups: {', '.join(sorted(map(str, missing)))}"
+        raise Unprocessable(message, errors=[{"field": "body.group_ids", "message": message}])
+
+
+async def announce(
+    session: AsyncSession, merchant_id: str, agent_ids: Iterable[str] = (), group_ids: Iterable[uuid.UUID] = ()
+) -> None:
+    """Stage the whole current state of each changed agent and group (the directory other services copy)."""
+    staged = []
+    agents = sorted(set(agent_ids))
+    memberships = await repo.groups_of_many(session, merchant_id, agents) if agents else {}
+    for user_id in agents:
+        row = await repo.get_agent(session, merchant_id, user_id)
+        if row is None:
+            continue
+        payload = AgentUpserted(
+            agent_id=row.user_id,
+            name=row.name,
+            email=row.email,
+            locale=row.locale,
+            role=Role(row.role),
+            tier=row.tier,
+            group_ids=[str(g) for g in memberships.get(user_id, [])],
+            active=row.active,
+            status=row.status,
+            version=row.version,
+        )
+        staged.append(events.prepare(payload, merchant_id=merchant_id, ordering_key=f"agent:{user_id}"))
+    groups = sorted(set(group_ids), key=str)
+    members = await repo.members_of_many(session, merchant_id, groups) if groups else {}
+    for group_id in groups:
+        g = await repo.get_group(session, merchant_id, group_id)
+        if g is None:
+            continue
+        payload_g = GroupUpserted(
+            group_id=str(g.id),
+            name=g.name,
+            tier=g.tier,
+            member_ids=members.get(group_id, []),
+            is_default=g.is_default,
+            active=g.active,
+            version=g.version,
+        )
+        staged.append(events.prepare(payload_g, merchant_id=merchant_id, ordering_key=f"group:{group_id}"))
+    await events.stage_many(session, staged)
+
+
+async def _status_changed(
+    session: AsyncSession, merchant_id: str, user_id: str, old: str, new: str, *, force_requeue: bool = False
+) -> None:
+    """Tell everyone, then apply the merchant's offline policy (keep or return the agent's tickets)."""
+    if old != new:
+        await events.stage(
+            session,
+            AgentStatusChanged(agent_id=user_id, from_status=old, status=new, at=utcnow()),  # type: ignore[arg-type]
+            merchant_id=merchant_id,
+            ordering_key=f"agent:{user_id}",
+        )
+    if force_requeue:
+        await assignment.return_tickets_of(session, merchant_id, user_id, "agent deactivated")
+    elif new == "offline" and old != "offline":
+        config = await assignment_repo.routing_config(session, merchant_id)
+        if config.offline_policy == "requeue":
+            await assignment.return_tickets_of(session, merchant_id, user_id, "agent went offline")
+
+
+async def create_agent(
+    sessions: Sessions, principal: Principal, data: AgentCreate, key: str | None
+) -> StoredResponse:
+    m = principal.merchant_id
+
+    async def work(session: AsyncSession) -> AgentRead:
+        await _check_groups(session, m, data.group_ids)
+        status = data.status or "offline"
+        if not await repo.insert_agent(session, m, data.user_id, _agent_values(data, status)):
+            raise Conflict(f"agent {data.user_id} already exists; PUT /v1/agents/{data.user_id} changes it")
+        changed_groups = await repo.set_agent_groups(session, m, data.user_id, data.group_ids)
+        await repo.bump_groups(session, m, list(changed_groups))
+        await announce(session, m, [data.user_id], changed_groups)
+        if status != "offline":
+            await _status_changed(session, m, data.user_id, "offline", status)
+        if status == "online":
+            await assignment.drain_for_agent(session, m, data.user_id)
+        return await _read_agent(session, m, data.user_id)
+
+    body = ("create_agent", data.model_dump(mode="json"))
+    return await retrying(lambda: run_once(sessions, principal, key, body, work, status_code=201))
+
+
+async def replace_agent(sessions: Sessions, principal: Principal, user_id: str, data: AgentWrite) -> AgentRead:
+    m = principal.merchant_id
+
+    async def work() -> AgentRead:
+        async with unit_of_work(sessions) as session:
+            before = await repo.get_agent(session, m, user_id)
+            if before is None:
+                raise NotFound(f"agent {user_id} not found")
+            await _check_groups(session, m, data.group_ids)
+            status = data.status or (before.status if before.active else "offline")
+            if status == "offline" and before.status != "offline":
+                await assignment_repo.lock_tickets_of(session, m, user_id)
+            await repo.get_agent(session, m, user_id, lock=True)
+            await repo.update_agent(session, m, user_id, _agent_values(data, status))
+            changed_groups = await repo.set_agent_groups(session, m, user_id, data.group_ids)
+            await repo.bump_groups(session, m, list(changed_groups))
+            await announce(session, m, [user_id], changed_groups)
+            await _status_changed(session, m, user_id, before.status, status)
+            if status == "online":
+                await assignment.drain_for_agent(session, m, user_id)
+            read = await _read_agent(session, m, user_id)
+            await session.commit()
+            return read
+
+    return await retrying(work)
+
+
+async def set_status(sessions: Sessions, principal: Principal, user_id: str, status: str) -> AgentRead:
+    m = principal.merchant_id
+
+    async def work() -> AgentRead:
+        async with unit_of_work(sessions) as session:
+            before = await repo.get_agent(session, m, user_id)
+            if before is None:
+                raise NotFound(f"agent {user_id} not found")
+            if not before.active:
+                raise Conflict(f"agent {user_id} is deactivated")
+            if status == "offline" and before.status != "offline":
+                await assignment_repo.lock_tickets_of(session, m, user_id)  # tickets before the agent: lock order
+            if status != before.status:
+                await repo.set_status(session, m, user_id, status)
+                await announce(session, m, [user_id])
+                await _status_changed(session, m, user_id, before.status, status)
+            if status == "online":
+                await assignment.drain_for_agent(session, m, user_id)
+            read = await _read_agent(session, m, user_id)
+            await session.commit()
+            return read
+
+    return await retrying(work)
+
+
+async def deactivate_agent(sessions: Sessions, principal: Principal, user_id: str) -> None:
+    m = principal.merchant_id
+
+    async def work() -> None:
+        async with unit_of_work(sessions) as session:
+            before = await repo.get_agent(session, m, user_id)
+            if before is None or not before.active:
+                raise NotFound(f"agent {user_id} not found")
+            await assignment_repo.lock_tickets_of(session, m, user_id)
+            await repo.deactivate_agent(session, m, user_id)
+            groups = await repo.groups_of(session, m, user_id)
+            await repo.bump_groups(session, m, groups)
+            await announce(session, m, [user_id], groups)
+            await _status_changed(session, m, user_id, before.status, "offline", force_requeue=True)
+            await session.commit()
+
+    await retrying(work)
+
+
+async def get_agent(sessions: Sessions, principal: Principal, user_id: str) -> AgentRead:
+    """Managers read anyone of their merchant; an agent reads themself and members of their groups."""
+    async with unit_of_work(sessions) as session:
+        read = await _read_agent(session, principal.merchant_id, user_id)
+        if principal.role is not Role.MANAGER and user_id != principal.user_id:
+            mine = set(await repo.groups_of(session, principal.merchant_id, principal.user_id))
+            if not mine & set(read.group_ids):
+                raise NotFound(f"agent {user_id} not found")
+        return read
+
+
+async def list_agents(
+    sessions: Sessions,
+    principal: Principal,
+    *,
+    limit: int,
+    cursor: str | None,
+    group_id: uuid.UUID | None,
+    status: str | None,
+) -> Page[AgentRead]:
+    after = str(decode_cursor(cursor)[0]) if cursor else None
+    async with unit_of_work(sessions) as session:
+        visible = None
+        if principal.role is not Role.MANAGER:
+            visible = await repo.groups_of(session, principal.merchant_id, principal.user_id)
+        rows = await repo.list_agents(
+            session,
+            principal.merchant_id,
+            after=after,
+            limit=limit + 1,
+            visible_groups=visible,
+            self_id=principal.user_id,
+            group_id=group_id,
+            status=status,
+        )
+        groups = await repo.groups_of_many(session, principal.merchant_id, [r.user_id for r in rows[:limit]])
+    items = [_agent_read(r, groups[r.user_id]) for r in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].user_id) if len(rows) > limit and items else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def require_self_or_manager(principal: Principal, user_id: str) -> None:
+    if principal.role is not Role.MANAGER and principal.user_id != user_id:
+        raise Forbidden("agents change only their own status")
+
+
+# Groups
+
+
+async def _read_group(session: AsyncSession, merchant_id: str, group_id: uuid.UUID) -> GroupRead:
+    row = await repo.get_group(session, merchant_id, group_id)
+    if row is None or not row.active:
+        raise NotFound(f"group {group_id} not found")
+    return GroupRead(**row._mapping, member_ids=await repo.members_of(session, merchant_id, group_id))
+
+
+async def _check_members(session: AsyncSession, merchant_id: str, member_ids: list[str]) -> None:
+    missing = set(member_ids) - await repo.existing_agents(session, merchant_id, member_ids)
+    if missing:
+        message = f"unknown agents: {', '.join(sorted(missing))}"
+        raise Unprocessable(message, errors=[{"field": "body.member_ids", "message": message}])
+
+
+async def _write_group(session: AsyncSession, merchant_id: str, group_id: uuid.UUID, data: GroupWrite) -> None:
+    """Membership, default flag and events for a group just inserted or updated."""
+    changed_groups = {group_id}
+    if data.is_default:
+        changed_groups |= set(await repo.clear_default(session, merchant_id, group_id))
+    changed_agents: set[str] = set()
+    if data.member_ids is not None:
+        await _check_members(session, merchant_id, data.member_ids)
+        changed_agents = await repo.set_group_members(session, merchant_id, group_id, data.member_ids)
+        await repo.bump_agents(session, merchant_id, sorted(changed_agents))
+    await announce(session, merchant_id, changed_agents, changed_groups)
+    for agent_id in sorted(changed_agents):
+        await assignment.drain_for_agent(session, merchant_id, agent_id)
+
+
+def _name_taken(exc: Exception) -> bool:
+    return "uq_routing_groups_name" in str(exc)
+
+
+async def create_group(sessions: Sessions, principal: Principal, data: GroupWrite, key: str | None) -> StoredResponse:
+    m = principal.merchant_id
+
+    async def work(session: AsyncSession) -> GroupRead:
+        group_id = uuid.uuid4()
+        is_default = data.is_default or not await repo.has_default_group(session, m)
+        await _insert_group(session, m, group_id, data.name, data.tier, is_default)
+        await _write_group(session, m, group_id, data.model_copy(update={"is_default": is_default}))
+        return await _read_group(session, m, group_id)
+
+    body = ("create_group", data.model_dump(mode="json"))
+    return await retrying(lambda: run_once(sessions, principal, key, body, work, status_code=201))
+
+
+async def _insert_group(
+    session: AsyncSession, merchant_id: str, group_id: uuid.UUID, name: str, tier: int, is_default: bool
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        async with session.begin_nested():
+            await repo.insert_group(session, merchant_id, group_id, name, tier, is_default)
+    except IntegrityError as exc:
+        if _name_taken(exc):
+            raise Conflict(f"a group named {name!r} exists") from None
+        raise
+
+
+async def replace_group(sessions: Sessions, principal: Principal, group_id: uuid.UUID, data: GroupWrite) -> GroupRead:
+    from sqlalchemy.exc import IntegrityError
+
+    m = principal.merchant_id
+
+    async def work() -> GroupRead:
+        async with unit_of_work(sessions) as session:
+            before = await repo.get_group(session, m, group_id)
+            if before is None or not before.active:
+                raise NotFound(f"group {group_id} not found")
+            if before.is_default and not data.is_default:
+                raise Conflict("a merchant keeps one default group: make another group the default instead")
+            try:
+                async with session.begin_nested():
+                    await repo.update_group(session, m, group_id, data.name, data.tier, data.is_default)
+            except IntegrityError as exc:
+                if _name_taken(exc):
+                    raise Conflict(f"a group named {data.name!r} exists") from None
+                raise
+            await _write_group(session, m, group_id, data)
+            read = await _read_group(session, m, group_id)
+            await session.commit()
+            return read
+
+    return await retrying(work)
+
+
+async def deactivate_group(sessions: Sessions, principal: Principal, group_id: uuid.UUID) -> None:
+    m = principal.merchant_id
+    async with unit_of_work(sessions) as session:
+        before = await repo.get_group(session, m, group_id)
+        if before is None or not before.active:
+            raise NotFound(f"group {group_id} not found")
+        if before.is_default:
+            raise Conflict("the default group cannot be removed: make another group the default first")
+        if await repo.group_in_use_by_rules(session, m, group_id):
+            raise Conflict("routing rules target this group: change or delete them first")
+        members = await repo.members_of(session, m, group_id)
+        await repo.deactivate_group(session, m, group_id)
+        await repo.bump_agents(session, m, members)
+        await announce(session, m, members, [group_id])
+        await session.commit()
+
+
+async def get_group(sessions: Sessions, principal: Principal, group_id: uuid.UUID) -> GroupRead:
+    async with unit_of_work(sessions) as session:
+        return await _read_group(session, principal.merchant_id, group_id)
+
+
+async def list_groups(sessions: Sessions, principal: Principal, limit: int, cursor: str | None) -> Page[GroupRead]:
+    after = None
+    if cursor:
+        values = decode_cursor(cursor)
+        if len(values) != 2:
+            raise Unprocessable("cursor is not valid", errors=[{"field": "query.cursor", "message": "invalid cursor"}])
+        after = (str(values[0]), str(values[1]))
+    async with unit_of_work(sessions) as session:
+        rows = await repo.list_groups(session, principal.merchant_id, after, limit + 1)
+        members = await repo.members_of_many(session, principal.merchant_id, [r.id for r in rows[:limit]])
+    items = [GroupRead(**r._mapping, member_ids=members[r.id]) for r in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].name.lower(), str(items[-1].id)) if len(rows) > limit and items else None
+    return Page(items=items, next_cursor=next_cursor)

@@ -1,0 +1,26 @@
+"""String types for request bodies: PostgreSQL refuses NUL in text, so it is a 422 here, never a 500."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from helpdesk_contracts import normalize_tags
+
+NO_NUL = r"^[^\x00]*$"
+
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]
+UserId = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]
+Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^\x00\s@]+@[^\x00\s@]+$")]
+Locale = Annotated[str, Field(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$")]
+
+
+def _tag(value: str) -> str:
+    normalized = normalize_tags([value])
+    if not normalized:
+        raise ValueError("must contain a visible character")
+    return normalized[0]
+
+
+Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL), AfterValidator(_tag)]
