@@ -1,0 +1,48 @@
+"""GET /v1/kb/suggest, POST /v1/kb/suggestions/{id}/opened, GET /v1/kb/deflection."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
+
+from helpdesk_knowledge.suggestions import service
+from helpdesk_knowledge.suggestions.schemas import DeflectionReport, Opened, Suggestion
+from helpdesk_knowledge.text import Locale, TicketText
+from helpdesk_servicekit.auth import CurrentPrincipal, ManagerPrincipal
+from helpdesk_servicekit.deps import SessionsDep
+
+router = APIRouter(prefix="/v1/kb", tags=["suggestions"])
+
+
+@router.get("/suggest", response_model=Suggestion)
+async def suggest(
+    principal: CurrentPrincipal,
+    sessions: SessionsDep,
+    q: Annotated[TicketText, Query(description="what the customer typed; any word may match")],
+    locale: Annotated[Locale | None, Query(description="default: the caller's locale claim")] = None,
+    limit: Annotated[int, Query(ge=1, le=10)] = 3,
+) -> Suggestion:
+    return await service.suggest_for_form(sessions, principal, q, locale, limit)
+
+
+@router.post("/suggestions/{suggestion_id}/opened", status_code=204)
+async def suggestion_opened(
+    suggestion_id: uuid.UUID, data: Opened, principal: CurrentPrincipal, sessions: SessionsDep
+) -> Response:
+    await service.opened(sessions, principal, suggestion_id, data.article_id)
+    return Response(status_code=204)
+
+
+@router.get("/deflection", response_model=DeflectionReport)
+async def deflection(
+    principal: ManagerPrincipal,
+    sessions: SessionsDep,
+    from_: Annotated[AwareDatetime, Query(alias="from")],
+    to: Annotated[AwareDatetime, Query()],
+) -> DeflectionReport:
+    return await service.deflection(sessions, principal, from_, to)
+
+
