@@ -61,6 +61,9 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_timeout_seconds: float = Field(default=5.0, gt=0)
     # JSON request bodies above this are 413 (textguard.TextGuard reads them whole to check their strings).
     json_body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # processed_events and idempotency_keys older than this are purged (retention.purge_loop), once a day.
+    retention_seconds: float = Field(default=7 * 24 * 3600.0, gt=0)
+    retention_purge_interval_seconds: float = Field(default=24 * 3600.0, gt=0)
 
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
