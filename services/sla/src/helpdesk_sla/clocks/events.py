@@ -1,26 +1,23 @@
-"""Domain SLA events to integration events: envelopes, and the outbox rows that carry them."""
+"""Domain SLA events to integration events, staged for the outbox through servicekit's producer."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from helpdesk_contracts import REGISTRY, Payload, SlaBreached, SlaEscalationRequested, SlaMet, SlaWarning
+from helpdesk_contracts import SlaBreached, SlaEscalationRequested, SlaMet, SlaWarning, iso_utc
 from helpdesk_servicekit import outbox
 from helpdesk_sla.clocks.repository import TicketRecord
 from helpdesk_sla.domain import SlaEvent, SlaEventKind
 
-PRODUCER = "sla"
-_MODELS: dict[SlaEventKind, type[Payload]] = {
-    SlaEventKind.WARNING: SlaWarning,
-    SlaEventKind.BREACHED: SlaBreached,
-    SlaEventKind.MET: SlaMet,
-    SlaEventKind.ESCALATION_REQUESTED: SlaEscalationRequested,
+producer = outbox.Producer("sla")
+_EVENT_TYPES: dict[SlaEventKind, str] = {
+    SlaEventKind.WARNING: SlaWarning.event_type,
+    SlaEventKind.BREACHED: SlaBreached.event_type,
+    SlaEventKind.MET: SlaMet.event_type,
+    SlaEventKind.ESCALATION_REQUESTED: SlaEscalationRequested.event_type,
 }
-_KEYS = {kind: next(key for key, model in REGISTRY.items() if model is _MODELS[kind]) for kind in _MODELS}
 
 
 def payload_of(record: TicketRecord, event: SlaEvent) -> dict[str, Any]:
@@ -54,53 +51,21 @@ def payload_of(record: TicketRecord, event: SlaEvent) -> dict[str, Any]:
     }
 
 
+def staged(
+    record: TicketRecord, sla_events: Sequence[SlaEvent], *, causation_id: str | None = None
+) -> list[outbox.Staged]:
+    """The events ready for the outbox, ordered by ticket (the correlation id comes from the current context)."""
+    key = str(record.ticket_id)
+    return [
+        producer.prepare(
+            (_EVENT_TYPES[event.kind], payload_of(record, event)),
+            merchant_id=record.merchant_id,
+            ordering_key=key,
+            causation_id=causation_id,
+        )
+        for event in sla_events
+    ]
+
+
 def _iso(instant: datetime | None) -> str | None:
-    """An instant as pydantic writes it in JSON: ISO 8601 in UTC with a Z."""
-    if instant is None:
-        return None
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def envelopes(
-    record: TicketRecord, events: Sequence[SlaEvent], *, correlation_id: str | None, causation_id: str | None
-) -> list[dict[str, Any]]:
-    """Envelopes as the outbox stores them (the shape make_envelope gives, serialised once)."""
-    now = _iso(datetime.now(UTC))
-    staged = []
-    for event in events:
-        event_type, schema_version = _KEYS[event.kind]
-        staged.append(
-            {
-                "event_id": str(uuid.uuid4()),
-                "event_type": event_type,
-                "schema_version": schema_version,
-                "occurred_at": now,
-                "merchant_id": record.merchant_id,
-                "producer": PRODUCER,
-                "correlation_id": correlation_id,
-                "causation_id": causation_id,
-                "payload": payload_of(record, event),
-            }
-        )
-    return staged
-
-
-def outbox_rows(staged: Sequence[tuple[TicketRecord, dict[str, Any]]]) -> list[tuple[Any, ...]]:
-    """The outbox rows servicekit's outbox.add would write (partitioned by ticket, with trace headers), for
-    repository.save to insert with the round's other writes."""
-    headers = outbox.trace_headers()
-    plain_headers = json.dumps(headers)
-    rows = []
-    for record, envelope in staged:
-        correlation_id = envelope["correlation_id"]
-        rows.append(
-            (
-                uuid.UUID(envelope["event_id"]),
-                envelope["merchant_id"],
-                envelope["event_type"],
-                outbox.partition_of(str(record.ticket_id)),
-                json.dumps(envelope),
-                json.dumps(headers | {"x-correlation-id": correlation_id}) if correlation_id else plain_headers,
-            )
-        )
-    return rows
+    return None if instant is None else iso_utc(instant)

@@ -14,14 +14,14 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_servicekit import outbox as outbox_module
+from helpdesk_servicekit import outbox, wakeup
 from helpdesk_sla.clocks import statements
 from helpdesk_sla.domain import (
     BusinessCalendar,
@@ -36,9 +36,12 @@ from helpdesk_sla.domain import (
     TrackedClock,
 )
 from helpdesk_sla.policies.catalog import catalog
+from helpdesk_sla.settings import MAX_TIMER_NAP_SECONDS
 
-NOTIFY_CHANNEL = "helpdesk_sla_timers"
-OUTBOX_CHANNEL = outbox_module.NOTIFY_CHANNEL
+# The timer engine's wake-up channel (servicekit's wakeup: after commit, coalesced NOTIFY to other replicas).
+TIMER_CHANNEL = "helpdesk_sla_timers"
+# The engine re-reads the earliest timer at least this often, so only timers due sooner need to wake it.
+TIMER_WAKE_HORIZON = timedelta(seconds=MAX_TIMER_NAP_SECONDS)
 TimerKey = tuple[str, str, int]  # (metric, kind, level); level 0 for warnings and breaches
 Record = Mapping[str, Any]
 _TICKET_COLUMNS = (
@@ -267,11 +270,17 @@ async def hydrate(session: AsyncSession, ticket_rows: Sequence[Record]) -> list[
 
 
 async def save(
-    session: AsyncSession, records: Iterable[TicketRecord], now: datetime, outbox: Sequence[tuple[Any, ...]] = ()
+    session: AsyncSession,
+    records: Iterable[TicketRecord],
+    now: datetime,
+    staged: Sequence[outbox.Staged] = (),
+    *,
+    wake_timer_engine: bool = True,
 ) -> None:
-    """Write what changed in one statement: ticket rows, clocks, the timers the clocks now need, and the outbox
-    rows (event_id, merchant_id, event_type, partition, envelope json, headers json). NOTIFY wakes a sleeping
-    timer worker when a timer is planned, moved, or already due, and the outbox relay when there are events."""
+    """Write what changed in one statement: ticket rows, clocks, the timers the clocks now need, and the staged
+    events (through servicekit's set-based outbox insert). Once the transaction commits, the outbox relay is woken
+    if there are events, and (unless the timer engine is the caller) the timer engine if a timer was planned or
+    moved to within its longest nap, or is already due."""
     tickets: list[tuple[Any, ...]] = []
     clocks: list[tuple[Any, ...]] = []
     gone_clocks: list[tuple[Any, ...]] = []
@@ -298,7 +307,7 @@ async def save(
             if record.timers.get(timer) != (fire_at, run) or fire_at <= now:
                 wake_at = fire_at if wake_at is None else min(wake_at, fire_at)
         record.timers = wanted
-    if not (tickets or clocks or gone_clocks or gone_timers or new_timers or outbox):
+    if not (tickets or clocks or gone_clocks or gone_timers or new_timers or staged):
         return
     db = await driver(session)
     await db.execute(
@@ -308,11 +317,12 @@ async def save(
         *_columns(clocks, 20),
         *_columns(gone_timers, 5),
         *_columns(new_timers, 7),
-        *_columns(outbox, 6),
-        NOTIFY_CHANNEL,
-        wake_at.isoformat() if wake_at else None,
-        OUTBOX_CHANNEL,
+        outbox.rows_json(staged),
     )
+    if staged:
+        outbox.wake_after_commit(session)
+    if wake_timer_engine and wake_at is not None and wake_at <= now + TIMER_WAKE_HORIZON:
+        wakeup.stage(session, TIMER_CHANNEL)
 
 
 async def postpone_timers(session: AsyncSession, record: TicketRecord, until: datetime) -> None:

@@ -20,10 +20,11 @@ from helpdesk_contracts import (
     Visibility,
 )
 from helpdesk_contracts.tickets import TicketEvent
+from helpdesk_servicekit import outbox
 from helpdesk_servicekit.db import unit_of_work
 from helpdesk_sla.clocks import events, facts, repository
 from helpdesk_sla.clocks.repository import TicketRecord
-from helpdesk_sla.domain import Placement, SlaDomainError, SlaEvent, TicketFact, TicketSla
+from helpdesk_sla.domain import Placement, SlaDomainError, TicketFact, TicketSla
 from helpdesk_sla.policies.catalog import catalog
 
 log = logging.getLogger(__name__)
@@ -58,10 +59,8 @@ async def apply_ticket_event(session: AsyncSession, envelope: Envelope, payload:
     if not await facts.add_fact(session, record.merchant_id, record.ticket_id, fact):
         return  # this ticket version was already applied, under another event id
     await _rebuild(session, record)
-    staged = events.envelopes(
-        record, record.sla.events, correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id)
-    )
-    await repository.save(session, [record], utcnow(), events.outbox_rows([(record, e) for e in staged]))
+    staged = events.staged(record, record.sla.events, causation_id=str(envelope.event_id))
+    await repository.save(session, [record], utcnow(), staged)
 
 
 def _first_sight(merchant_id: str, snapshot: TicketSnapshot) -> TicketRecord:
@@ -182,7 +181,8 @@ async def fire_due(sessions: Sessions, limit: int) -> FiringRound:
         now = utcnow()
         records = await repository.claim_due(session, now, limit)
         next_fire_at = None if records else await repository.next_fire_at(session)
-        fired, staged = [], []
+        fired: list[TicketRecord] = []
+        staged: list[outbox.Staged] = []
         for record in records:
             try:
                 recorded = record.sla.fire_due(now)
@@ -191,8 +191,9 @@ async def fire_due(sessions: Sessions, limit: int) -> FiringRound:
                 await repository.postpone_timers(session, record, now + RETRY_FAILED_TICKET)
                 continue
             fired.append(record)
-            staged += [(record, envelope) for envelope in _envelopes(record, recorded)]
-        await repository.save(session, fired, now, events.outbox_rows(staged))
+            staged += events.staged(record, recorded)
+        # The engine is the caller: it goes on while rounds find work and then reads the earliest timer itself.
+        await repository.save(session, fired, now, staged, wake_timer_engine=False)
         await session.commit()
     return FiringRound(now, len(records), len(staged), next_fire_at)
 
@@ -227,8 +228,8 @@ async def replan(
                 await _rebuild(session, record)
                 done += 1
             # Deadlines the new targets put in the past are fired by the timer worker, like any other.
-            staged = [(record, e) for record in records for e in _envelopes(record, record.sla.events)]
-            await repository.save(session, records, now, events.outbox_rows(staged))
+            staged = [item for record in records for item in events.staged(record, record.sla.events)]
+            await repository.save(session, records, now, staged)
             await session.commit()
         after = ticket_ids[-1]
 
@@ -251,10 +252,6 @@ async def _latest_placement(
     if current.policy.calendar_id != calendar_id:
         return None
     return await catalog.placement(session, record.merchant_id, current.policy)
-
-
-def _envelopes(record: TicketRecord, recorded: list[SlaEvent]) -> list[dict[str, Any]]:
-    return events.envelopes(record, recorded, correlation_id=None, causation_id=None)
 
 
 async def read_ticket(sessions: Sessions, merchant_id: str, ticket_id: uuid.UUID) -> TicketRecord | None:

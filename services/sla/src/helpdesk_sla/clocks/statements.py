@@ -1,7 +1,11 @@
 """The clocks repository's bulk write: one statement for every table a round or a use case changes."""
 
+from helpdesk_servicekit import outbox
+
 # Every write of a round or a use case in one statement: data-modifying CTEs run whether or not they are read.
-SAVE = """
+# The events go in through servicekit's set-based outbox insert, from one jsonb array ($48, `outbox.rows_json`).
+SAVE = (
+    """
 WITH tickets AS (
     UPDATE sla_tickets s SET ticket_version = u.v, status = u.status, priority = u.priority,
         category_id = u.category_id, tags = ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)),
@@ -45,12 +49,7 @@ WITH tickets AS (
                          $47::int[])
     ON CONFLICT (merchant_id, ticket_id, metric, kind, level) DO UPDATE SET fire_at = EXCLUDED.fire_at,
         run = EXCLUDED.run
-), events AS (
-    INSERT INTO outbox (event_id, merchant_id, event_type, partition, envelope, headers, attempts)
-    SELECT e, m, t, p, v::jsonb, h::jsonb, 0
-    FROM unnest($48::uuid[], $49::text[], $50::text[], $51::smallint[], $52::text[], $53::text[])
-        AS u(e, m, t, p, v, h)
 )
-SELECT CASE WHEN $55::text IS NOT NULL THEN pg_notify($54, $55) END,
-       CASE WHEN cardinality($48::uuid[]) > 0 THEN pg_notify($56, '') END
 """
+    + outbox.insert_sql("$48")
+)

@@ -1,10 +1,11 @@
-"""The timer worker: sleeps until the earliest SLA timer, is woken early by NOTIFY when an earlier one is planned,
-and fires what is due in rounds (see clocks.service.fire_due). Any number of workers may share one database.
+"""The timer worker: sleeps until the earliest SLA timer (or its longest nap), is woken early through servicekit's
+`wakeup.Waker` when a use case plans a timer due sooner, and fires what is due in rounds (see
+clocks.service.fire_due). Any number of workers may share one database.
 
 Why not servicekit's TimerWorker: that one runs a handler per timer row, each in its own savepoint with its own
-queries, and adds a NOTIFY per scheduled row. Firing 1,000 SLA deadlines a second needs the per-round cost to stay
-flat: this worker claims a batch of tickets, loads their clocks, policies and timers with one query each, and writes
-clocks, timers and outbox rows with one statement each, whatever the batch size.
+queries. Firing 1,000 SLA deadlines a second needs the per-round cost to stay flat: this worker claims a batch of
+tickets, loads their clocks, policies and timers with one query each, and writes clocks, timers and outbox rows with
+one statement, whatever the batch size.
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
-import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from helpdesk_servicekit.wakeup import Waker
 from helpdesk_sla.clocks import service
-from helpdesk_sla.clocks.repository import NOTIFY_CHANNEL
+from helpdesk_sla.clocks.repository import TIMER_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,8 @@ class TimerEngine:
 
     It runs `lanes` rounds at a time, each on a connection of its own: while one lane waits for PostgreSQL another
     does its Python work. Lanes (like replicas) never fire the same ticket: a round locks its tickets and the others
-    skip locked ones.
+    skip locked ones. Each lane sleeps on its own Waker (a local commit that staged the timer channel, or another
+    replica's coalesced NOTIFY, wakes it).
     """
 
     def __init__(
@@ -70,44 +71,14 @@ class TimerEngine:
         self.on_round = on_round
         self.fired = 0
         self._lanes = [_Lane(self) for _ in range(max(1, lanes))]
-        self._listener: Any = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Fire due timers until `stop`; each lane sleeps until the next one, an earlier plan, or `max_sleep`."""
+        """Fire due timers until `stop`; each lane sleeps until the next one, a wake-up, or `max_sleep`."""
         # A full garbage collection walks every object in the process (the app, its modules, the caches) and
         # stalled firing for 100-250 ms in the benchmark. What is alive by now lives as long as the process, so
         # move it out of the collector's sight; full collections then only walk what came later.
         gc.freeze()
-        try:
-            await asyncio.gather(self._keep_listening(stop), *(lane.run(stop) for lane in self._lanes))
-        finally:
-            await self._close_listener()
-
-    def _notified(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
-        try:
-            at = datetime.fromisoformat(payload)
-        except ValueError:
-            at = datetime.now(UTC)
-        for lane in self._lanes:
-            lane.notified(at)
-
-    async def _keep_listening(self, stop: asyncio.Event) -> None:
-        """Hold the LISTEN connection, reconnecting when it drops (lanes poll every max_sleep meanwhile)."""
-        while not stop.is_set():
-            if self._listener is None or self._listener.is_closed():
-                try:
-                    self._listener = await asyncpg.connect(self.listen_dsn)
-                    await self._listener.add_listener(NOTIFY_CHANNEL, self._notified)
-                except Exception as exc:
-                    log.warning("SLA timer LISTEN unavailable: %s", exc)
-                    self._listener = None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 1.0)
-
-    async def _close_listener(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            with contextlib.suppress(Exception):
-                await self._listener.close()
+        await asyncio.gather(*(lane.run(stop) for lane in self._lanes))
 
 
 class _Lane:
@@ -115,37 +86,33 @@ class _Lane:
 
     def __init__(self, owner: TimerEngine) -> None:
         self.owner = owner
-        self.wake = asyncio.Event()
-        self.sleeping_until: datetime | None = None
-        self.notified_min: datetime | None = None
+        self.waker = Waker(TIMER_CHANNEL, owner.listen_dsn)
         self.connection: AsyncConnection | None = None
         self.sessions: async_sessionmaker[AsyncSession] | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.0
-        while not stop.is_set():
-            self.wake.clear()
-            self.sleeping_until = None
-            try:
-                done = await self.fire_round()
-                # Keep going while rounds find work: a backlog (after downtime, say) drains without naps.
-                while done.tickets and not stop.is_set():
+        try:
+            while not stop.is_set():
+                # Wake-ups from here on mean "look again": a timer planned during the round may be due sooner.
+                await self.waker.arm()
+                try:
                     done = await self.fire_round()
-                sleep = self.seconds_until(done)
-                backoff = 0.0
-            except Exception as exc:  # database away: try again shortly, every timer is still there
-                await self.drop_connection()
-                backoff = min(10.0, max(0.2, backoff * 2))
-                log.warning("SLA timer worker paused %.1fs: %s", backoff, exc)
-                sleep = backoff
-            self.sleeping_until = datetime.now(UTC) + timedelta(seconds=sleep)
-            if sleep <= 0 or self.wake.is_set():
-                continue
-            waiter, stopper = asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=sleep, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
-        await self.drop_connection()
+                    # Keep going while rounds find work: a backlog (after downtime, say) drains without naps.
+                    while done.tickets and not stop.is_set():
+                        done = await self.fire_round()
+                    sleep = self.seconds_until(done)
+                    backoff = 0.0
+                except Exception as exc:  # database away: try again shortly, every timer is still there
+                    await self.drop_connection()
+                    backoff = min(10.0, max(0.2, backoff * 2))
+                    log.warning("SLA timer worker paused %.1fs: %s", backoff, exc)
+                    sleep = backoff
+                if sleep > 0 and not self.waker.woken:
+                    await self.waker.sleep(stop, sleep)
+        finally:
+            await self.waker.close()
+            await self.drop_connection()
 
     async def fire_round(self) -> service.FiringRound:
         owner = self.owner
@@ -157,18 +124,10 @@ class _Lane:
             owner.on_round(RoundStats(done.tickets, done.events, elapsed, time.process_time() - cpu))
         return done
 
-    def notified(self, at: datetime) -> None:
-        if self.sleeping_until is None:  # mid-round: remember it for the next nap
-            self.notified_min = at if self.notified_min is None else min(self.notified_min, at)
-        elif at < self.sleeping_until:
-            self.wake.set()
-
     def seconds_until(self, done: service.FiringRound) -> float:
-        candidates = [at for at in (done.next_fire_at, self.notified_min) if at is not None]
-        self.notified_min = None
-        if not candidates:
+        earliest = done.next_fire_at
+        if earliest is None:
             return self.owner.max_sleep
-        earliest = min(candidates)
         seconds = (earliest - datetime.now(UTC)).total_seconds()
         if seconds > 0:
             return min(self.owner.max_sleep, seconds)

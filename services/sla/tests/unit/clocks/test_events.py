@@ -1,12 +1,15 @@
 """The timer worker builds payloads by hand for speed; each must be exactly what the contract model writes."""
 
+import json
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
 from helpdesk_contracts import REGISTRY, parse_envelope
-from helpdesk_sla.clocks.events import envelopes, outbox_rows
+from helpdesk_servicekit import outbox
+from helpdesk_servicekit.telemetry import correlation_id
+from helpdesk_sla.clocks.events import staged as staged_events
 from helpdesk_sla.clocks.repository import TicketRecord
 from helpdesk_sla.domain import Metric, SlaEvent, SlaEventKind, TicketSla
 
@@ -52,22 +55,29 @@ def event(kind: SlaEventKind, **fields) -> SlaEvent:
     ],
     ids=lambda e: e.kind.value,
 )
-def test_a_hand_built_envelope_is_what_the_contract_model_writes(sla_event):
-    [envelope] = envelopes(record(), [sla_event], correlation_id="c-1", causation_id=None)
+def test_a_hand_built_payload_is_what_the_contract_model_writes(sla_event):
+    ticket = record()
+    [staged] = staged_events(ticket, [sla_event], causation_id="e-1")
+    envelope = staged.envelope
 
     parsed, payload = parse_envelope(envelope)
 
     assert REGISTRY[(parsed.event_type, parsed.schema_version)] is type(payload)
     assert payload.model_dump(mode="json") == envelope["payload"]
     assert parsed.model_dump(mode="json") | {"payload": envelope["payload"]} == envelope
+    assert (parsed.producer, parsed.merchant_id, parsed.causation_id) == ("sla", "m1", "e-1")
 
 
-def test_outbox_rows_carry_the_correlation_id_and_order_by_ticket():
+def test_staged_events_carry_the_correlation_id_and_are_ordered_by_ticket():
     ticket = record()
-    staged = [
-        (ticket, envelope)
-        for envelope in envelopes(ticket, [event(SlaEventKind.WARNING)], correlation_id="c-9", causation_id=None)
-    ]
-    [row] = outbox_rows(staged)
-    assert row[1:3] == ("m1", "sla.warning")
-    assert '"x-correlation-id": "c-9"' in row[5]
+    token = correlation_id.set("c-9")
+    try:
+        staged = staged_events(ticket, [event(SlaEventKind.WARNING), event(SlaEventKind.BREACHED)])
+    finally:
+        correlation_id.reset(token)
+
+    rows = json.loads(outbox.rows_json(staged))
+    assert [row["event_type"] for row in rows] == ["sla.warning", "sla.breached"]
+    assert {row["partition"] for row in rows} == {outbox.partition_of(str(ticket.ticket_id))}
+    assert all(row["headers"]["x-correlation-id"] == "c-9" for row in rows)
+    assert all(row["envelope"]["correlation_id"] == "c-9" for row in rows)
