@@ -35,6 +35,11 @@ reachable "$AMQP_URL" 5672 ||
 reachable "$DATABASE_URL" 5432 ||
   die "PostgreSQL not reachable at $(redact "$DATABASE_URL") (set HELPDESK_DATABASE_URL, or run 'make infra' to start it in Docker)"
 
+# The whole event topology before any service takes traffic: no event is unrouted because its consumer
+# has not started yet.
+HELPDESK_AMQP_URL="$AMQP_URL" uv run --no-sync python -m helpdesk_servicekit.topology ||
+  die "could not declare the event topology on $(redact "$AMQP_URL")"
+
 mkdir -p "$PID_DIR" "$LOG_DIR"
 services=()
 while IFS= read -r svc; do services+=("$svc"); done < <(list_services)

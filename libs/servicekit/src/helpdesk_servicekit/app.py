@@ -27,8 +27,10 @@ from helpdesk_servicekit.consumers import EventConsumers
 from helpdesk_servicekit.db import make_engine, make_session_factory, migrate
 from helpdesk_servicekit.errors import install_problem_handlers
 from helpdesk_servicekit.outbox import OutboxRelay
+from helpdesk_servicekit.retention import purge_loop
 from helpdesk_servicekit.settings import Role, ServiceSettings, SettingsError, load_settings
 from helpdesk_servicekit.telemetry import configure_logging, configure_tracing
+from helpdesk_servicekit.textguard import TextGuard
 from helpdesk_servicekit.topology import declare_until_done
 
 log = logging.getLogger(__name__)
@@ -142,6 +144,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             runtime.tasks.append(asyncio.create_task(_run_relay(runtime), name="outbox-relay"))
             if spec.consumers and spec.consumers.handlers:
                 runtime.tasks.append(asyncio.create_task(_start_broker(runtime, spec.consumers), name="consumers"))
+            runtime.tasks.append(asyncio.create_task(purge_loop(runtime, runtime.stop), name="retention-purge"))
             for background in spec.background:
                 runtime.tasks.append(
                     asyncio.create_task(_as_coroutine(background(runtime, runtime.stop)), name=background.__name__)
@@ -175,6 +178,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     app.state.settings = settings
     app.state.jwt = JwtVerifier(settings)
     install_problem_handlers(app)
+    # Outermost first: metrics see every request, TextGuard refuses unstorable text before routing.
+    app.add_middleware(TextGuard)
     app.add_middleware(HttpMetricsMiddleware)
     app.include_router(ops_router(spec))
     if settings.role in (Role.API, Role.ALL):
