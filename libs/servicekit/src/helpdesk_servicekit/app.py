@@ -31,7 +31,7 @@ from helpdesk_servicekit.retention import purge_loop
 from helpdesk_servicekit.settings import Role, ServiceSettings, SettingsError, load_settings
 from helpdesk_servicekit.telemetry import configure_logging, configure_tracing
 from helpdesk_servicekit.textguard import TextGuard
-from helpdesk_servicekit.topology import declare_until_done
+from helpdesk_servicekit.topology import declare_all, declare_until_done
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +176,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.spec = spec
     app.state.jwt = JwtVerifier(settings)
     install_problem_handlers(app)
     # Outermost first: metrics see every request, TextGuard refuses unstorable text before routing.
@@ -263,6 +264,17 @@ class HttpMetricsMiddleware:
             metrics.HTTP_LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
 
 
+async def prepare(settings: ServiceSettings, spec: ServiceSpec) -> None:
+    """What must exist before a service takes traffic: its migrated database and the whole event topology."""
+    await migrate(settings.service_dsn, spec.migrations_dir)
+    publisher = AmqpPublisher(settings.amqp_url, Topology(settings.amqp_namespace, settings.amqp_delivery_limit))
+    try:
+        await declare_all(publisher)
+    finally:
+        await publisher.close()
+    log.info("%s: database migrated, event topology declared", type(settings).service_name)
+
+
 def run(build: Callable[[ServiceSettings], FastAPI], settings_cls: type[ServiceSettings]) -> None:
     """The console entry point: `helpdesk-<service> [--role api|worker|all]`."""
     import sys
@@ -271,6 +283,11 @@ def run(build: Callable[[ServiceSettings], FastAPI], settings_cls: type[ServiceS
 
     parser = argparse.ArgumentParser(prog=f"helpdesk-{settings_cls.service_name}")
     parser.add_argument("--role", choices=[r.value for r in Role], default=None)
+    parser.add_argument(
+        "--migrate-only",
+        action="store_true",
+        help="create and migrate the database and declare the event topology, then exit (a deployment's Job)",
+    )
     args = parser.parse_args()
     try:
         overrides = {"role": args.role} if args.role else {}
@@ -280,6 +297,9 @@ def run(build: Callable[[ServiceSettings], FastAPI], settings_cls: type[ServiceS
         raise SystemExit(2) from None
     configure_logging(settings.log_level, settings.log_json)
     app = build(settings)
+    if args.migrate_only:
+        asyncio.run(prepare(settings, app.state.spec))
+        return
     # Everything imported so far lives for the whole process: keep it out of full collections, which
     # otherwise paused the SLA timer worker for up to 250 ms.
     gc.freeze()
