@@ -20,15 +20,15 @@ from helpdesk_sla.timers.engine import TimerEngine
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-async def run_timers(runtime: Runtime, stop: asyncio.Event) -> None:
+async def run_timers(runtime: Runtime[SlaSettings], stop: asyncio.Event) -> None:
     """The SLA timer worker (worker and all roles)."""
     settings = runtime.settings
     engine = TimerEngine(
         runtime.engine,
-        listen_dsn=settings.service_dsn.replace("postgresql+asyncpg://", "postgresql://", 1),
-        batch_size=getattr(settings, "timer_batch_size", 500),
-        max_sleep=getattr(settings, "timer_max_sleep_seconds", 5.0),
-        lanes=getattr(settings, "timer_lanes", 1),
+        listen_dsn=settings.listen_dsn,
+        batch_size=settings.timer_batch_size,
+        max_sleep=settings.timer_max_sleep_seconds,
+        lanes=settings.timer_lanes,
     )
     await engine.run(stop)
 

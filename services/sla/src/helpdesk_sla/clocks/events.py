@@ -8,7 +8,7 @@ from typing import Any
 
 from helpdesk_contracts import SlaBreached, SlaEscalationRequested, SlaMet, SlaWarning, iso_utc
 from helpdesk_servicekit import outbox
-from helpdesk_sla.clocks.repository import TicketRecord
+from helpdesk_sla.clocks.repository import StoredTicket
 from helpdesk_sla.domain import SlaEvent, SlaEventKind
 
 producer = outbox.Producer("sla")
@@ -20,14 +20,14 @@ _EVENT_TYPES: dict[SlaEventKind, str] = {
 }
 
 
-def payload_of(record: TicketRecord, event: SlaEvent) -> dict[str, Any]:
+def payload_of(ticket: StoredTicket, event: SlaEvent) -> dict[str, Any]:
     """The payload exactly as the contract's model serialises it (SlaBreached, SlaEscalationRequested, ...).
 
     Built by hand because this runs for every deadline the timer worker fires; tests check each kind against
     the contract models, so a change there that this misses fails them.
     """
     common = {
-        "ticket_id": str(record.ticket_id),
+        "ticket_id": str(ticket.ticket_id),
         "metric": event.metric.value,
         "policy_id": str(event.policy_id),
         "policy_version": event.policy_version,
@@ -37,13 +37,13 @@ def payload_of(record: TicketRecord, event: SlaEvent) -> dict[str, Any]:
             "level": event.level or 0,
             "breached_at": _iso(event.breached_at),
             "from_level": event.from_level,
-            "ticket_version": record.ticket_version,
+            "ticket_version": ticket.ticket_version,
         }
     return common | {
         "due_at": _iso(event.due_at),
         "at": _iso(event.at),
         "business_seconds_used": round(float(event.business_seconds_used), 6),
-        "ticket_version": record.ticket_version,
+        "ticket_version": ticket.ticket_version,
         "run": event.run,
         "target_seconds": float(event.target_seconds),
         "within_target": event.within_target,
@@ -52,14 +52,14 @@ def payload_of(record: TicketRecord, event: SlaEvent) -> dict[str, Any]:
 
 
 def staged(
-    record: TicketRecord, sla_events: Sequence[SlaEvent], *, causation_id: str | None = None
+    ticket: StoredTicket, sla_events: Sequence[SlaEvent], *, causation_id: str | None = None
 ) -> list[outbox.Staged]:
     """The events ready for the outbox, ordered by ticket (the correlation id comes from the current context)."""
-    key = str(record.ticket_id)
+    key = str(ticket.ticket_id)
     return [
         producer.prepare(
-            (_EVENT_TYPES[event.kind], payload_of(record, event)),
-            merchant_id=record.merchant_id,
+            (_EVENT_TYPES[event.kind], payload_of(ticket, event)),
+            merchant_id=ticket.merchant_id,
             ordering_key=key,
             causation_id=causation_id,
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_sla.clocks.repository import Record, TicketRecord, driver
+from helpdesk_sla.clocks.repository import Row, StoredTicket, driver
 
 FACT_COLUMNS = (
     "version",
@@ -45,7 +45,7 @@ async def add_fact(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID
 
 
 async def add_replan_fact(
-    session: AsyncSession, record: TicketRecord, placement: tuple[uuid.UUID, int, int | None] | None, at: datetime
+    session: AsyncSession, ticket: StoredTicket, placement: tuple[uuid.UUID, int, int | None] | None, at: datetime
 ) -> None:
     """Record a manager's re-plan as a fact after the ticket's latest, so replaying keeps it."""
     db = await driver(session)
@@ -55,25 +55,25 @@ async def add_replan_fact(
         " escalation_level, placement_resolved, policy_id, policy_version, calendar_version, replan)"
         " SELECT $1, $2, $3, coalesce(max(seq), 0) + 1, $4, $5, $6, $7, $8, $9, true, $10, $11, $12, true"
         " FROM sla_ticket_facts WHERE merchant_id = $1 AND ticket_id = $2 AND version = $3",
-        record.merchant_id,
-        record.ticket_id,
-        record.ticket_version,
+        ticket.merchant_id,
+        ticket.ticket_id,
+        ticket.ticket_version,
         at,
-        record.sla.status,
-        record.priority,
-        record.category_id,
-        list(record.tags),
-        record.sla.escalation_level,
+        ticket.sla.status,
+        ticket.priority,
+        ticket.category_id,
+        list(ticket.tags),
+        ticket.sla.escalation_level,
         policy_id,
         policy_version,
         calendar_version,
     )
 
 
-async def of_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> list[Record]:
+async def of_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> list[Row]:
     """Every fact recorded for the ticket, in version order."""
     db = await driver(session)
-    rows: list[Record] = await db.fetch(
+    rows: list[Row] = await db.fetch(
         "SELECT * FROM sla_ticket_facts WHERE merchant_id = $1 AND ticket_id = $2 ORDER BY version, seq",
         merchant_id,
         ticket_id,

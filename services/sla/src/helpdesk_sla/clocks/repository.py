@@ -43,7 +43,7 @@ TIMER_CHANNEL = "helpdesk_sla_timers"
 # The engine re-reads the earliest timer at least this often, so only timers due sooner need to wake it.
 TIMER_WAKE_HORIZON = timedelta(seconds=MAX_TIMER_NAP_SECONDS)
 TimerKey = tuple[str, str, int]  # (metric, kind, level); level 0 for warnings and breaches
-Record = Mapping[str, Any]
+Row = Mapping[str, Any]
 _TICKET_COLUMNS = (
     "ticket_version",
     "status",
@@ -69,7 +69,7 @@ _CHILDREN = (
 
 
 @dataclass
-class TicketRecord:
+class StoredTicket:
     """A ticket's SLA aggregate with the row facts that are not the domain's (version, attributes, timers)."""
 
     merchant_id: str
@@ -89,7 +89,7 @@ class TicketRecord:
         return self.merchant_id, self.ticket_id
 
     def columns(self) -> dict[str, Any]:
-        """The sla_tickets values this record holds now."""
+        """The sla_tickets values this ticket holds now."""
         sla, placement = self.sla, self.sla.placement
         return {
             "ticket_version": self.ticket_version,
@@ -114,45 +114,45 @@ async def driver(session: AsyncSession) -> asyncpg.Connection:
     return db
 
 
-async def lock_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> TicketRecord | None:
+async def lock_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> StoredTicket | None:
     """The ticket's aggregate, locked until the transaction ends; None if this service has not seen it."""
     db = await driver(session)
     rows = await db.fetch(
         f"{_TICKET} WHERE s.merchant_id = $1 AND s.ticket_id = $2 FOR UPDATE OF s", merchant_id, ticket_id
     )
-    records = await hydrate(session, rows)
-    return records[0] if records else None
+    tickets = await hydrate(session, rows)
+    return tickets[0] if tickets else None
 
 
-async def read_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> TicketRecord | None:
+async def read_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> StoredTicket | None:
     """The ticket's aggregate without locking it (for reading)."""
     db = await driver(session)
     rows = await db.fetch(f"{_TICKET} WHERE s.merchant_id = $1 AND s.ticket_id = $2", merchant_id, ticket_id)
-    records = await hydrate(session, rows)
-    return records[0] if records else None
+    tickets = await hydrate(session, rows)
+    return tickets[0] if tickets else None
 
 
-async def insert_ticket(session: AsyncSession, record: TicketRecord) -> bool:
+async def insert_ticket(session: AsyncSession, ticket: StoredTicket) -> bool:
     """Store a ticket seen for the first time; False if another transaction stored it first."""
     db = await driver(session)
-    columns = record.columns()
+    columns = ticket.columns()
     names = ", ".join(columns)
     values = ", ".join(f"${n}" for n in range(4, len(columns) + 4))
     inserted = await db.fetchval(
         f"INSERT INTO sla_tickets (merchant_id, ticket_id, ticket_created_at, {names}) VALUES ($1, $2, $3, {values})"
         " ON CONFLICT DO NOTHING RETURNING true",
-        record.merchant_id,
-        record.ticket_id,
-        record.created_at,
+        ticket.merchant_id,
+        ticket.ticket_id,
+        ticket.created_at,
         *columns.values(),
     )
     if not inserted:
         return False
-    record.saved = columns
+    ticket.saved = columns
     return True
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[TicketRecord]:
+async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[StoredTicket]:
     """Lock tickets that have a timer due at `now`, skipping tickets another transaction holds. This is a round's
     first statement, so it goes through the session, which opens its transaction."""
     result = await session.execute(
@@ -195,7 +195,7 @@ async def tickets_with_open_clocks(
     return [row["ticket_id"] for row in rows]
 
 
-async def lock_tickets(session: AsyncSession, merchant_id: str, ticket_ids: Sequence[uuid.UUID]) -> list[TicketRecord]:
+async def lock_tickets(session: AsyncSession, merchant_id: str, ticket_ids: Sequence[uuid.UUID]) -> list[StoredTicket]:
     """Lock several tickets of one merchant in id order (so concurrent callers cannot deadlock)."""
     db = await driver(session)
     rows = await db.fetch(
@@ -207,7 +207,7 @@ async def lock_tickets(session: AsyncSession, merchant_id: str, ticket_ids: Sequ
     return await hydrate(session, rows)
 
 
-async def hydrate(session: AsyncSession, ticket_rows: Sequence[Record]) -> list[TicketRecord]:
+async def hydrate(session: AsyncSession, ticket_rows: Sequence[Row]) -> list[StoredTicket]:
     """Build aggregates for locked (or merely read) ticket rows: their clocks and timers in one query, policies
     and calendars from the catalog's cache (one query each for those missing)."""
     if not ticket_rows:
@@ -229,7 +229,7 @@ async def hydrate(session: AsyncSession, ticket_rows: Sequence[Record]) -> list[
             policy = policies[(row["merchant_id"], row["policy_id"], row["policy_version"])]
             calendar_keys.add((row["merchant_id"], policy.calendar_id, row["calendar_version"]))
     calendars = await catalog.calendars(session, calendar_keys)
-    records = []
+    tickets = []
     for row in ticket_rows:
         merchant_id = row["merchant_id"]
         placement = None
@@ -245,7 +245,7 @@ async def hydrate(session: AsyncSession, ticket_rows: Sequence[Record]) -> list[
             )
             for clock in children[(merchant_id, row["ticket_id"])][0]
         ]
-        record = TicketRecord(
+        ticket = StoredTicket(
             merchant_id=merchant_id,
             ticket_id=row["ticket_id"],
             ticket_version=row["ticket_version"],
@@ -264,14 +264,14 @@ async def hydrate(session: AsyncSession, ticket_rows: Sequence[Record]) -> list[
                 for timer in children[(merchant_id, row["ticket_id"])][1]
             },
         )
-        record.saved = record.columns()
-        records.append(record)
-    return records
+        ticket.saved = ticket.columns()
+        tickets.append(ticket)
+    return tickets
 
 
 async def save(
     session: AsyncSession,
-    records: Iterable[TicketRecord],
+    tickets: Iterable[StoredTicket],
     now: datetime,
     staged: Sequence[outbox.Staged] = (),
     *,
@@ -281,38 +281,38 @@ async def save(
     events (through servicekit's set-based outbox insert). Once the transaction commits, the outbox relay is woken
     if there are events, and (unless the timer engine is the caller) the timer engine if a timer was planned or
     moved to within its longest nap, or is already due."""
-    tickets: list[tuple[Any, ...]] = []
+    ticket_rows: list[tuple[Any, ...]] = []
     clocks: list[tuple[Any, ...]] = []
     gone_clocks: list[tuple[Any, ...]] = []
     gone_timers: list[tuple[Any, ...]] = []
     new_timers: list[tuple[Any, ...]] = []
     wake_at: datetime | None = None
-    for record in records:
-        key = (record.merchant_id, record.ticket_id)
-        columns = record.columns()
-        if columns != record.saved:
-            tickets.append((*key, *(json.dumps(v) if k == "tags" else v for k, v in columns.items())))
-            record.saved = columns
-        gone_clocks += [(*key, metric, run) for metric, run in record.removed_clocks]
-        record.removed_clocks = set()
-        for tracked in record.sla.clocks:
+    for ticket in tickets:
+        key = (ticket.merchant_id, ticket.ticket_id)
+        columns = ticket.columns()
+        if columns != ticket.saved:
+            ticket_rows.append((*key, *(json.dumps(v) if k == "tags" else v for k, v in columns.items())))
+            ticket.saved = columns
+        gone_clocks += [(*key, metric, run) for metric, run in ticket.removed_clocks]
+        ticket.removed_clocks = set()
+        for tracked in ticket.sla.clocks:
             if tracked.changed:
-                clocks.append(_clock_values(record, tracked))
+                clocks.append(_clock_values(ticket, tracked))
                 tracked.changed = False
-        wanted = planned_timers(record, now)
-        gone_timers += [(*key, *timer) for timer in record.timers.keys() - wanted.keys()]
+        wanted = planned_timers(ticket, now)
+        gone_timers += [(*key, *timer) for timer in ticket.timers.keys() - wanted.keys()]
         for timer, (fire_at, run) in wanted.items():
-            if record.timers.get(timer) != (fire_at, run):
+            if ticket.timers.get(timer) != (fire_at, run):
                 new_timers.append((*key, *timer, fire_at, run))
-            if record.timers.get(timer) != (fire_at, run) or fire_at <= now:
+            if ticket.timers.get(timer) != (fire_at, run) or fire_at <= now:
                 wake_at = fire_at if wake_at is None else min(wake_at, fire_at)
-        record.timers = wanted
-    if not (tickets or clocks or gone_clocks or gone_timers or new_timers or staged):
+        ticket.timers = wanted
+    if not (ticket_rows or clocks or gone_clocks or gone_timers or new_timers or staged):
         return
     db = await driver(session)
     await db.execute(
         statements.SAVE,
-        *_columns(tickets, 11),
+        *_columns(ticket_rows, 11),
         *_columns(gone_clocks, 4),
         *_columns(clocks, 20),
         *_columns(gone_timers, 5),
@@ -325,21 +325,21 @@ async def save(
         wakeup.stage(session, TIMER_CHANNEL)
 
 
-async def postpone_timers(session: AsyncSession, record: TicketRecord, until: datetime) -> None:
+async def postpone_timers(session: AsyncSession, ticket: StoredTicket, until: datetime) -> None:
     """Move a ticket's due timers to `until` (its processing failed; try again later rather than spin)."""
     db = await driver(session)
     await db.execute(
         "UPDATE sla_timers SET fire_at = $3 WHERE merchant_id = $1 AND ticket_id = $2 AND fire_at < $3",
-        record.merchant_id,
-        record.ticket_id,
+        ticket.merchant_id,
+        ticket.ticket_id,
         until,
     )
 
 
-def planned_timers(record: TicketRecord, now: datetime) -> dict[TimerKey, tuple[datetime, int]]:
+def planned_timers(ticket: StoredTicket, now: datetime) -> dict[TimerKey, tuple[datetime, int]]:
     return {
         (timer.metric.value, timer.kind.value, timer.level or 0): (timer.fire_at, tracked.run)
-        for tracked, timer in record.sla.timers(now)
+        for tracked, timer in ticket.sla.timers(now)
     }
 
 
@@ -360,7 +360,7 @@ def _instant(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def _clock_values(record: TicketRecord, tracked: TrackedClock) -> tuple[Any, ...]:
+def _clock_values(ticket: StoredTicket, tracked: TrackedClock) -> tuple[Any, ...]:
     clock = tracked.clock
     ended_at = None if clock.is_open else (clock.met_at or clock.last_change)
     segments = json.dumps(
@@ -370,8 +370,8 @@ def _clock_values(record: TicketRecord, tracked: TrackedClock) -> tuple[Any, ...
         ]
     )
     return (
-        record.merchant_id,
-        record.ticket_id,
+        ticket.merchant_id,
+        ticket.ticket_id,
         clock.metric.value,
         tracked.run,
         tracked.policy.id,
@@ -393,7 +393,7 @@ def _clock_values(record: TicketRecord, tracked: TrackedClock) -> tuple[Any, ...
     )
 
 
-def _tracked(row: Record, policy: SlaPolicy, calendar: BusinessCalendar) -> TrackedClock:
+def _tracked(row: Row, policy: SlaPolicy, calendar: BusinessCalendar) -> TrackedClock:
     clock = Clock(
         metric=Metric(row["metric"]),
         target_seconds=row["target_seconds"],

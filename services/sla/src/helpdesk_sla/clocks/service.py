@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts import (
     Envelope,
@@ -18,24 +18,22 @@ from helpdesk_contracts import (
     TicketMessageAdded,
     TicketSnapshot,
     Visibility,
+    normalize_tags,
 )
 from helpdesk_contracts.tickets import TicketEvent
 from helpdesk_servicekit import outbox
+from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.deps import Sessions
 from helpdesk_sla.clocks import events, facts, repository
-from helpdesk_sla.clocks.repository import TicketRecord
+from helpdesk_sla.clocks.repository import StoredTicket
 from helpdesk_sla.domain import Placement, SlaDomainError, TicketFact, TicketSla
 from helpdesk_sla.policies.catalog import catalog
 
 log = logging.getLogger(__name__)
 
-Sessions = async_sessionmaker[AsyncSession]
 STAFF = frozenset({Role.AGENT, Role.MANAGER})
 RETRY_FAILED_TICKET = timedelta(seconds=30)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 async def apply_ticket_event(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
@@ -46,31 +44,31 @@ async def apply_ticket_event(session: AsyncSession, envelope: Envelope, payload:
     """
     assert isinstance(payload, TicketEvent)
     snapshot = payload.ticket
-    record = await repository.lock_ticket(session, envelope.merchant_id, snapshot.ticket_id)
-    if record is None:
-        record = _first_sight(envelope.merchant_id, snapshot)
-        if not await repository.insert_ticket(session, record):  # another consumer stored it first
-            record = await repository.lock_ticket(session, envelope.merchant_id, snapshot.ticket_id)
-            assert record is not None
+    ticket = await repository.lock_ticket(session, envelope.merchant_id, snapshot.ticket_id)
+    if ticket is None:
+        ticket = _first_sight(envelope.merchant_id, snapshot)
+        if not await repository.insert_ticket(session, ticket):  # another consumer stored it first
+            ticket = await repository.lock_ticket(session, envelope.merchant_id, snapshot.ticket_id)
+            assert ticket is not None
     level = max(snapshot.escalation_level, payload.level if isinstance(payload, TicketEscalated) else 1)
     fact = _fact_values(snapshot, envelope.occurred_at, author=_author(payload), level=level) | {
         "event_id": envelope.event_id
     }
-    if not await facts.add_fact(session, record.merchant_id, record.ticket_id, fact):
+    if not await facts.add_fact(session, ticket.merchant_id, ticket.ticket_id, fact):
         return  # this ticket version was already applied, under another event id
-    await _rebuild(session, record)
-    staged = events.staged(record, record.sla.events, causation_id=str(envelope.event_id))
-    await repository.save(session, [record], utcnow(), staged)
+    await _rebuild(session, ticket)
+    staged = events.staged(ticket, ticket.sla.events, causation_id=str(envelope.event_id))
+    await repository.save(session, [ticket], utcnow(), staged)
 
 
-def _first_sight(merchant_id: str, snapshot: TicketSnapshot) -> TicketRecord:
-    return TicketRecord(
+def _first_sight(merchant_id: str, snapshot: TicketSnapshot) -> StoredTicket:
+    return StoredTicket(
         merchant_id=merchant_id,
         ticket_id=snapshot.ticket_id,
         ticket_version=snapshot.ticket_version,
         priority=snapshot.priority.value,
         category_id=snapshot.category_id,
-        tags=sorted(snapshot.tags),
+        tags=sorted(normalize_tags(snapshot.tags)),
         created_at=snapshot.created_at,
         sla=TicketSla(status=snapshot.status.value),
     )
@@ -93,7 +91,7 @@ def _fact_values(snapshot: TicketSnapshot, at: datetime, *, author: str | None, 
         "status": snapshot.status.value,
         "priority": snapshot.priority.value,
         "category_id": snapshot.category_id,
-        "tags": sorted(snapshot.tags),
+        "tags": sorted(normalize_tags(snapshot.tags)),
         "author": author,
         "escalation_level": level,
         "placement_resolved": False,
@@ -107,9 +105,9 @@ def _fact_values(snapshot: TicketSnapshot, at: datetime, *, author: str | None, 
 PlacementKey = tuple[uuid.UUID, int, int | None]
 
 
-async def _rebuild(session: AsyncSession, record: TicketRecord) -> None:
+async def _rebuild(session: AsyncSession, ticket: StoredTicket) -> None:
     """Replay all the ticket's facts into a fresh TicketSla, keeping what was already announced."""
-    rows = await facts.of_ticket(session, record.merchant_id, record.ticket_id)
+    rows = await facts.of_ticket(session, ticket.merchant_id, ticket.ticket_id)
     resolved: dict[tuple[int, int], PlacementKey | None] = {}
     previous_attributes = None
     for row in rows:
@@ -123,15 +121,15 @@ async def _rebuild(session: AsyncSession, record: TicketRecord) -> None:
         if attributes != previous_attributes and not row["placement_resolved"]:
             # First sight, or the attributes changed: which policy matches them (asked once, then kept).
             placement = await catalog.matching(
-                session, record.merchant_id, row["priority"], row["category_id"], row["tags"]
+                session, ticket.merchant_id, row["priority"], row["category_id"], row["tags"]
             )
             key = _key(placement)
             await facts.resolve_fact_placement(
-                session, record.merchant_id, record.ticket_id, row["version"], row["seq"], key
+                session, ticket.merchant_id, ticket.ticket_id, row["version"], row["seq"], key
             )
             resolved[(row["version"], row["seq"])] = key
         previous_attributes = attributes
-    placements = await catalog.placements(session, record.merchant_id, {k for k in resolved.values() if k})
+    placements = await catalog.placements(session, ticket.merchant_id, {k for k in resolved.values() if k})
     ticket_facts = [
         TicketFact(
             version=row["version"],
@@ -145,14 +143,14 @@ async def _rebuild(session: AsyncSession, record: TicketRecord) -> None:
         )
         for row in rows
     ]
-    previous = record.sla
-    record.sla = TicketSla.replay(record.created_at, ticket_facts, previous)
-    record.removed_clocks = {(c.metric.value, c.run) for c in previous.clocks} - {
-        (c.metric.value, c.run) for c in record.sla.clocks
+    previous = ticket.sla
+    ticket.sla = TicketSla.replay(ticket.created_at, ticket_facts, previous)
+    ticket.removed_clocks = {(c.metric.value, c.run) for c in previous.clocks} - {
+        (c.metric.value, c.run) for c in ticket.sla.clocks
     }
     latest = max((row for row in rows if not row["replan"]), key=lambda row: row["version"])
-    record.ticket_version = latest["version"]
-    record.priority, record.category_id, record.tags = latest["priority"], latest["category_id"], list(latest["tags"])
+    ticket.ticket_version = latest["version"]
+    ticket.priority, ticket.category_id, ticket.tags = latest["priority"], latest["category_id"], list(latest["tags"])
 
 
 def _attributes(row: Any) -> tuple[str, uuid.UUID | None, tuple[str, ...]]:
@@ -179,23 +177,23 @@ async def fire_due(sessions: Sessions, limit: int) -> FiringRound:
     """Fire the warnings, breaches and escalation steps due now, for up to `limit` tickets, in one transaction."""
     async with unit_of_work(sessions) as session:
         now = utcnow()
-        records = await repository.claim_due(session, now, limit)
-        next_fire_at = None if records else await repository.next_fire_at(session)
-        fired: list[TicketRecord] = []
+        tickets = await repository.claim_due(session, now, limit)
+        next_fire_at = None if tickets else await repository.next_fire_at(session)
+        fired: list[StoredTicket] = []
         staged: list[outbox.Staged] = []
-        for record in records:
+        for ticket in tickets:
             try:
-                recorded = record.sla.fire_due(now)
+                recorded = ticket.sla.fire_due(now)
             except SlaDomainError:
-                log.exception("cannot fire the timers of ticket %s; retrying later", record.ticket_id)
-                await repository.postpone_timers(session, record, now + RETRY_FAILED_TICKET)
+                log.exception("cannot fire the timers of ticket %s; retrying later", ticket.ticket_id)
+                await repository.postpone_timers(session, ticket, now + RETRY_FAILED_TICKET)
                 continue
-            fired.append(record)
-            staged += events.staged(record, recorded)
+            fired.append(ticket)
+            staged += events.staged(ticket, recorded)
         # The engine is the caller: it goes on while rounds find work and then reads the earliest timer itself.
         await repository.save(session, fired, now, staged, wake_timer_engine=False)
         await session.commit()
-    return FiringRound(now, len(records), len(staged), next_fire_at)
+    return FiringRound(now, len(tickets), len(staged), next_fire_at)
 
 
 async def replan(
@@ -218,42 +216,42 @@ async def replan(
             )
             if not ticket_ids:
                 return done
-            records = await repository.lock_tickets(session, merchant_id, ticket_ids)
+            tickets = await repository.lock_tickets(session, merchant_id, ticket_ids)
             now = utcnow()
-            for record in records:
-                placement = await _latest_placement(session, record, policy_id=policy_id, calendar_id=calendar_id)
-                if placement is None or _already_on(record, placement):
+            for ticket in tickets:
+                placement = await _latest_placement(session, ticket, policy_id=policy_id, calendar_id=calendar_id)
+                if placement is None or _already_on(ticket, placement):
                     continue
-                await facts.add_replan_fact(session, record, _key(placement), now)
-                await _rebuild(session, record)
+                await facts.add_replan_fact(session, ticket, _key(placement), now)
+                await _rebuild(session, ticket)
                 done += 1
             # Deadlines the new targets put in the past are fired by the timer worker, like any other.
-            staged = [item for record in records for item in events.staged(record, record.sla.events)]
-            await repository.save(session, records, now, staged)
+            staged = [item for ticket in tickets for item in events.staged(ticket, ticket.sla.events)]
+            await repository.save(session, tickets, now, staged)
             await session.commit()
         after = ticket_ids[-1]
 
 
-def _already_on(record: TicketRecord, placement: Placement) -> bool:
+def _already_on(ticket: StoredTicket, placement: Placement) -> bool:
     return all(
         tracked.policy == placement.policy and tracked.calendar_version == placement.calendar_version
-        for tracked in record.sla.open_clocks()
+        for tracked in ticket.sla.open_clocks()
     )
 
 
 async def _latest_placement(
-    session: AsyncSession, record: TicketRecord, *, policy_id: uuid.UUID | None, calendar_id: uuid.UUID | None
+    session: AsyncSession, ticket: StoredTicket, *, policy_id: uuid.UUID | None, calendar_id: uuid.UUID | None
 ) -> Placement | None:
-    current = record.sla.placement
+    current = ticket.sla.placement
     if current is None:
         return None
     if policy_id is not None:
-        return await catalog.latest(session, record.merchant_id, policy_id) if current.policy.id == policy_id else None
+        return await catalog.latest(session, ticket.merchant_id, policy_id) if current.policy.id == policy_id else None
     if current.policy.calendar_id != calendar_id:
         return None
-    return await catalog.placement(session, record.merchant_id, current.policy)
+    return await catalog.placement(session, ticket.merchant_id, current.policy)
 
 
-async def read_ticket(sessions: Sessions, merchant_id: str, ticket_id: uuid.UUID) -> TicketRecord | None:
+async def read_ticket(sessions: Sessions, merchant_id: str, ticket_id: uuid.UUID) -> StoredTicket | None:
     async with unit_of_work(sessions) as session:
         return await repository.read_ticket(session, merchant_id, ticket_id)

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from helpdesk_sla.clocks.repository import TicketRecord
+from helpdesk_sla.clocks.repository import StoredTicket
 from helpdesk_sla.clocks.schemas import ClockRead, SegmentRead, TicketSlaRead, TimerRead
 from helpdesk_sla.domain import Clock, SegmentKind, TrackedClock, add_business_seconds, business_seconds_between
 
 
-def ticket_view(record: TicketRecord, now: datetime) -> TicketSlaRead:
-    placement = record.sla.placement
+def ticket_view(ticket: StoredTicket, now: datetime) -> TicketSlaRead:
+    placement = ticket.sla.placement
     return TicketSlaRead(
-        ticket_id=record.ticket_id,
-        ticket_version=record.ticket_version,
-        status=record.sla.status,
-        priority=record.priority,
-        escalation_level=record.sla.escalation_level,
+        ticket_id=ticket.ticket_id,
+        ticket_version=ticket.ticket_version,
+        status=ticket.sla.status,
+        priority=ticket.priority,
+        escalation_level=ticket.sla.escalation_level,
         policy_id=placement.policy.id if placement else None,
         policy_version=placement.policy.version if placement else None,
-        clocks=[clock_view(tracked, now) for tracked in sorted(record.sla.clocks, key=_order)],
+        clocks=[clock_view(tracked, now) for tracked in sorted(ticket.sla.clocks, key=_order)],
         timers=sorted(
             (
                 TimerRead(kind=kind, metric=metric, level=level or None, fire_at=fire_at)
-                for (metric, kind, level), (fire_at, _run) in record.timers.items()
+                for (metric, kind, level), (fire_at, _run) in ticket.timers.items()
             ),
             key=lambda timer: timer.fire_at,
         ),

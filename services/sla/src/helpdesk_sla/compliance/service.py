@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from helpdesk_contracts import Priority
 from helpdesk_servicekit.auth import Principal
+from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.deps import Sessions
 from helpdesk_servicekit.errors import Unprocessable
-from helpdesk_sla.clocks.service import utcnow
 from helpdesk_sla.compliance import repository
 from helpdesk_sla.compliance.schemas import ComplianceReport, MetricCompliance, PriorityCompliance
 
@@ -36,7 +35,7 @@ def window(start: datetime | None, end: datetime | None) -> tuple[datetime, date
 
 
 async def report(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     principal: Principal,
     start: datetime | None,
     end: datetime | None,

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk_contracts import normalize_tags
 from helpdesk_sla.domain import BusinessCalendar, Placement, SlaPolicy, choose_policy
 from helpdesk_sla.policies import repository
 from helpdesk_sla.policies.mapping import ALWAYS_OPEN, to_calendar, to_policy
@@ -113,7 +114,7 @@ class Catalog:
         """Where a ticket with these attributes is measured now: the most specific active policy, or None."""
         rows = await repository.active_policies(session, merchant_id)
         candidates = [self._policy_from_row(merchant_id, row) for row in rows]
-        chosen = choose_policy(candidates, priority=priority, category_id=category_id, tags=tags)
+        chosen = choose_policy(candidates, priority=priority, category_id=category_id, tags=normalize_tags(tags))
         return None if chosen is None else await self.placement(session, merchant_id, chosen)
 
     async def latest(self, session: AsyncSession, merchant_id: str, policy_id: uuid.UUID) -> Placement | None:

@@ -7,6 +7,7 @@ from datetime import date, time
 from typing import Any
 from uuid import UUID
 
+from helpdesk_contracts import normalize_tags
 from helpdesk_servicekit.errors import Unprocessable
 from helpdesk_sla.domain import (
     BusinessCalendar,
@@ -72,7 +73,8 @@ def to_policy(policy_id: UUID, version: int, definition: Mapping[str, Any]) -> S
             if definition.get(name) is not None
         },
         category_id=definition.get("category_id"),
-        tags=frozenset(definition.get("tags") or ()),
+        # Normalized again on the way in: versions stored before the one shared rule matched by .lower().
+        tags=frozenset(normalize_tags(definition.get("tags") or ())),
         position=int(definition.get("position") or 0),
         warn_before_seconds=definition.get("warn_before_seconds"),
         warn_at_percent=definition.get("warn_at_percent"),

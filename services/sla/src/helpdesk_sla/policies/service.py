@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk_contracts import normalize_tags
 from helpdesk_servicekit import idempotency
 from helpdesk_servicekit.auth import Principal
 from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.deps import Sessions
 from helpdesk_servicekit.errors import NotFound, Unprocessable
 from helpdesk_servicekit.pagination import Page, decode_cursor, encode_cursor
 from helpdesk_sla.clocks import service as clocks
@@ -19,8 +21,6 @@ from helpdesk_sla.domain import CalendarError, PolicyError
 from helpdesk_sla.policies import repository
 from helpdesk_sla.policies.mapping import calendar_problem, policy_problem, to_calendar, to_policy
 from helpdesk_sla.policies.schemas import CalendarRead, CalendarWrite, PolicyRead, PolicyWrite, ReplanResult
-
-Sessions = async_sessionmaker[AsyncSession]
 
 
 def calendar_definition(data: CalendarWrite) -> dict[str, Any]:
@@ -58,11 +58,6 @@ async def policy_definition(session: AsyncSession, merchant_id: str, data: Polic
         message = f"calendar {data.calendar_id} not found"
         raise Unprocessable(message, errors=[{"field": "body.calendar_id", "message": message}])
     return definition
-
-
-def normalize_tags(tags: list[str]) -> list[str]:
-    """Tags match the tickets service's: lower-cased, inner spaces as dashes, unique, in order."""
-    return list(dict.fromkeys("-".join(tag.lower().split()) for tag in tags))
 
 
 async def create_calendar(

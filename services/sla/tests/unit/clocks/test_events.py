@@ -10,14 +10,14 @@ from helpdesk_contracts import REGISTRY, parse_envelope
 from helpdesk_servicekit import outbox
 from helpdesk_servicekit.telemetry import correlation_id
 from helpdesk_sla.clocks.events import staged as staged_events
-from helpdesk_sla.clocks.repository import TicketRecord
+from helpdesk_sla.clocks.repository import StoredTicket
 from helpdesk_sla.domain import Metric, SlaEvent, SlaEventKind, TicketSla
 
 T0 = datetime(2024, 5, 6, 8, 0, 0, 250_000, tzinfo=UTC)
 
 
-def record() -> TicketRecord:
-    return TicketRecord(
+def record() -> StoredTicket:
+    return StoredTicket(
         merchant_id="m1",
         ticket_id=uuid4(),
         ticket_version=7,
