@@ -67,7 +67,7 @@ async def test_two_answers_at_once_record_one(feedback):
 
 
 async def test_scores_outside_the_types_scale_are_refused_and_change_nothing(feedback):
-    ticket, token = await sent_survey(feedback, "csat")
+    _, token = await sent_survey(feedback, "csat")
 
     for score in (0, 6, 11, -1):
         response = await feedback.http.post(f"/v1/surveys/{token}/responses", json={"score": score})

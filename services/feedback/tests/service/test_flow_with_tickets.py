@@ -1,0 +1,72 @@
+"""Over the real broker with the tickets service running: resolving a ticket produces the invitation, and
+answering it produces `survey.responded` with the assignee."""
+
+from __future__ import annotations
+
+import contextlib
+
+from helpdesk_feedback.settings import FeedbackSettings
+from helpdesk_servicekit.testing.plugin import bearer, running, service_settings
+from helpdesk_servicekit.testing.tap import EventTap
+
+from ..harness import a_merchant, eventually
+
+
+async def test_a_resolved_ticket_is_surveyed_and_the_answer_names_its_assignee(
+    database_factory, amqp_url, amqp_namespace
+):
+    from helpdesk_feedback.main import build as build_feedback
+    from helpdesk_tickets.main import build as build_tickets
+    from helpdesk_tickets.settings import TicketsSettings
+
+    merchant = a_merchant()
+    customer = bearer("cust-flow", merchant, "customer")
+    manager = bearer("mgr-flow", merchant, "manager")
+    agent = bearer("agent-flow", merchant, "agent")
+    common = {"amqp_url": amqp_url, "namespace": amqp_namespace}
+    tickets_app = build_tickets(
+        service_settings(TicketsSettings, database_url=await database_factory("flow_tickets"), **common)
+    )
+    feedback_app = build_feedback(
+        service_settings(
+            FeedbackSettings, database_url=await database_factory("flow_feedback"), timer_max_sleep_seconds=0.5,
+            **common,
+        )
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        tap = await stack.enter_async_context(EventTap(amqp_url, amqp_namespace, "survey.#"))
+        tickets = await stack.enter_async_context(running(tickets_app))
+        feedback = await stack.enter_async_context(running(feedback_app))
+        configured = await feedback.patch(
+            "/v1/surveys/settings", json={"csat": {"enabled": True, "delay_seconds": 1}}, headers=manager
+        )
+        assert configured.status_code == 200, configured.text
+
+        opened = {"subject": "Parcel never came", "customer_email": "ada@example.com", "customer_name": "Ada"}
+        created = await tickets.post("/v1/tickets", json=opened, headers=customer)
+        assert created.status_code == 201, created.text
+        ticket_id = created.json()["id"]
+        assigned = await tickets.post(
+            f"/v1/tickets/{ticket_id}/assignment", json={"agent_id": "agent-flow"}, headers=manager
+        )
+        assert assigned.status_code in (200, 201), assigned.text
+        resolved = await tickets.post(f"/v1/tickets/{ticket_id}/status", json={"status": "resolved"}, headers=agent)
+        assert resolved.status_code == 200, resolved.text
+
+        [invited] = await tap.wait_for(1, "survey.invited", timeout=20)
+        payload = invited["payload"]
+        assert payload["ticket_id"] == ticket_id and payload["survey_type"] == "csat"
+        assert payload["customer_email"] == "ada@example.com" and payload["customer_id"] == "cust-flow"
+
+        answer = await feedback.post(f"/v1/surveys/{payload['token']}/responses", json={"score": 5})
+        assert answer.status_code == 201, answer.text
+        [responded] = await tap.wait_for(1, "survey.responded", timeout=20)
+        assert responded["payload"]["agent_id"] == "agent-flow" and responded["payload"]["score"] == 5
+
+        async def counted():
+            response = await feedback.get(
+                "/v1/surveys/results", params={"type": "csat"}, headers=bearer("agent-flow", merchant, "agent")
+            )
+            return response.json()["summary"]["responses"] == 1
+
+        await eventually(counted)
