@@ -2,20 +2,35 @@
 
 A worker sleeps until the earliest `fire_at` (or until woken when an earlier timer is planned: in this
 process at once, from other replicas by a coalesced NOTIFY), claims due rows with FOR UPDATE SKIP LOCKED,
-and runs each handler in the same transaction
-that deletes the row, so the handler's effects (and the outbox rows it writes) commit with the firing.
+and runs each handler in the same transaction that deletes the row, so the handler's effects (and the
+outbox rows it writes) commit with the firing. "Due" is the database's clock, in the claim and in the sleep.
+
+Lock order. The worker locks the timer row, then its handler locks the entity (say, the ticket); use cases
+lock the entity, then cancel or re-plan its timers. Two rules keep that from ever deadlocking: `cancel`
+skips a row the worker holds instead of waiting for it (FOR UPDATE SKIP LOCKED), and a handler waits at most
+`handler_lock_timeout` for a lock (then it is retried shortly, not counted as a failed attempt, and the
+worker moves on and commits, releasing the timer rows a `schedule` may be waiting for). The price is that a
+timer cancelled while it is being fired still fires. Hence the rule for every handler: lock your entity
+(SELECT ... FOR UPDATE) and re-check its state before acting; do nothing when the timer no longer applies.
+Deadlocks and serialization failures inside a handler are retried the same way.
+
+A timer that keeps failing is parked, not deleted: after `max_attempts` its kind becomes `parked:<kind>`
+(no worker claims it), its payload keeps the last error under `_parked`, `helpdesk_timers_parked{kind}`
+counts it, and `unpark` puts it back once the cause is fixed. Re-planning the same timer supersedes it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter, Gauge
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -23,10 +38,15 @@ from sqlmodel import Field, SQLModel
 
 from helpdesk_servicekit import wakeup
 from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.failures import infrastructure_failure
 
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "helpdesk_timers"
+PARKED_PREFIX = "parked:"
+
+TIMERS_PARKED = Gauge("helpdesk_timers_parked", "Timers parked after failing max_attempts times", ["kind"])
+TIMERS_PARKED_TOTAL = Counter("helpdesk_timers_parkings", "Timers parked (cumulative)", ["kind"])
 
 
 class Timer(SQLModel, table=True):
@@ -86,17 +106,44 @@ async def schedule(
 
 
 async def cancel(session: AsyncSession, *, merchant_id: str, kind: str, key: str | None = None) -> int:
-    """Drop the named timer (or every timer of `kind` whose key starts with `key` when key ends with '*')."""
+    """Drop the named timer (or every timer of `kind` whose key starts with `key` when key ends with '*').
+
+    Never waits: a timer the worker is firing right now is skipped (it fires; its handler re-checks state).
+    """
     if key is not None and key.endswith("*"):
-        result = await session.execute(
-            text("DELETE FROM timers WHERE merchant_id = :m AND kind = :k AND key LIKE :prefix"),
-            {"m": merchant_id, "k": kind, "prefix": key[:-1].replace("%", r"\%").replace("_", r"\_") + "%"},
-        )
+        match = "key LIKE :key"
+        key = key[:-1].replace("%", r"\%").replace("_", r"\_") + "%"
     else:
-        result = await session.execute(
-            text("DELETE FROM timers WHERE merchant_id = :m AND kind = :k AND key = :key"),
-            {"m": merchant_id, "k": kind, "key": key},
-        )
+        match = "key = :key"
+    result = await session.execute(
+        text(
+            "DELETE FROM timers WHERE id = ANY(ARRAY("
+            f"SELECT id FROM timers WHERE merchant_id = :m AND kind = :k AND {match} FOR UPDATE SKIP LOCKED))"
+        ),
+        {"m": merchant_id, "k": kind, "key": key},
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def unpark(session: AsyncSession, *, kind: str, merchant_id: str | None = None) -> int:
+    """Put parked timers of `kind` back to fire now (attempts reset); a parked timer re-planned since is dropped."""
+    params = {"pk": PARKED_PREFIX + kind, "k": kind, "m": merchant_id}
+    merchant = "AND p.merchant_id = :m" if merchant_id is not None else ""
+    await session.execute(
+        text(
+            f"DELETE FROM timers p WHERE p.kind = :pk {merchant} AND EXISTS ("
+            "SELECT 1 FROM timers t WHERE t.merchant_id = p.merchant_id AND t.kind = :k AND t.key = p.key)"
+        ),
+        params,
+    )
+    result = await session.execute(
+        text(
+            "UPDATE timers p SET kind = :k, attempts = 0, fire_at = now(), payload = payload - '_parked'"
+            f" WHERE p.kind = :pk {merchant}"
+        ),
+        params,
+    )
+    wakeup.stage(session, NOTIFY_CHANNEL)
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
@@ -119,7 +166,10 @@ class TimerWorker:
         batch_size: int = 500,
         max_sleep: float = 5.0,
         retry_after: timedelta = timedelta(seconds=5),
+        retry_busy: timedelta = timedelta(seconds=1),
+        handler_lock_timeout: timedelta = timedelta(milliseconds=500),
         max_attempts: int = 20,
+        gauge_seconds: float = 60.0,
     ) -> None:
         self.engine = engine
         self.sessions = sessions
@@ -128,7 +178,11 @@ class TimerWorker:
         self.batch_size = batch_size
         self.max_sleep = max_sleep
         self.retry_after = retry_after
+        self.retry_busy = retry_busy
+        self.handler_lock_timeout = handler_lock_timeout
         self.max_attempts = max_attempts
+        self.gauge_seconds = gauge_seconds
+        self._gauge_at = 0.0
         self.waker = wakeup.Waker(NOTIFY_CHANNEL, listen_dsn)
         self.fired = 0
 
@@ -148,40 +202,85 @@ class TimerWorker:
             ).all()
             if not rows:
                 return 0
+            # Below PostgreSQL's deadlock_timeout (1 s): a handler gives way before a deadlock can form.
+            lock_timeout_ms = max(1, int(self.handler_lock_timeout.total_seconds() * 1000))
+            await session.execute(text("SELECT set_config('lock_timeout', :v, true)"), {"v": f"{lock_timeout_ms}ms"})
             fired: list[int] = []
+            parked = False
             for row in rows:
                 timer = DueTimer(row.id, row.merchant_id, row.kind, row.key, row.fire_at, row.payload, row.attempts)
                 try:
                     async with session.begin_nested():
                         await self.handlers[timer.kind](session, timer)
                     fired.append(timer.id)
-                except Exception:
+                except Exception as exc:
+                    if _busy(exc):
+                        log.info("timer %s/%s met a held lock or conflict, retrying: %s", timer.kind, timer.key, exc)
+                        await session.execute(
+                            text("UPDATE timers SET fire_at = now() + :d WHERE id = :id"),
+                            {"d": self.retry_busy, "id": timer.id},
+                        )
+                        continue
                     log.exception("timer %s/%s failed (attempt %d)", timer.kind, timer.key, timer.attempts + 1)
-                    await self._postpone(session, timer)
+                    parked = await self._postpone(session, timer, exc) or parked
             if fired:
                 await session.execute(text("DELETE FROM timers WHERE id = ANY(:ids)"), {"ids": fired})
             await session.commit()
         self.fired += len(fired)
+        if parked:
+            await self.refresh_parked_gauge()
         return len(rows)
 
-    async def _postpone(self, session: AsyncSession, timer: DueTimer) -> None:
-        if timer.attempts + 1 >= self.max_attempts:
-            log.error("timer %s/%s dropped after %d attempts", timer.kind, timer.key, timer.attempts + 1)
-            await session.execute(text("DELETE FROM timers WHERE id = :id"), {"id": timer.id})
-            return
-        await session.execute(
-            text("UPDATE timers SET attempts = attempts + 1, fire_at = now() + :d WHERE id = :id"),
-            {"d": self.retry_after * (timer.attempts + 1), "id": timer.id},
+    async def _postpone(self, session: AsyncSession, timer: DueTimer, error: Exception) -> bool:
+        """Retry later with a growing delay, or park the timer once it failed `max_attempts` times (True)."""
+        if timer.attempts + 1 < self.max_attempts:
+            await session.execute(
+                text("UPDATE timers SET attempts = attempts + 1, fire_at = now() + :d WHERE id = :id"),
+                {"d": self.retry_after * (timer.attempts + 1), "id": timer.id},
+            )
+            return False
+        log.error("timer %s/%s parked after %d attempts: %s", timer.kind, timer.key, timer.attempts + 1, error)
+        parked_kind = PARKED_PREFIX + timer.kind
+        await session.execute(  # an older parked copy of the same timer is superseded
+            text("DELETE FROM timers WHERE merchant_id = :m AND kind = :pk AND key = :key"),
+            {"m": timer.merchant_id, "pk": parked_kind, "key": timer.key},
         )
+        note = {"error": f"{type(error).__name__}: {error}"[:2000], "attempts": timer.attempts + 1}
+        await session.execute(
+            text(
+                "UPDATE timers SET kind = :pk, attempts = attempts + 1, fire_at = 'infinity',"
+                " payload = payload || jsonb_build_object('_parked', CAST(:note AS jsonb) ||"
+                " jsonb_build_object('at', now())) WHERE id = :id"
+            ),
+            {"pk": parked_kind, "note": _json(note), "id": timer.id},
+        )
+        TIMERS_PARKED_TOTAL.labels(timer.kind).inc()
+        return True
+
+    async def refresh_parked_gauge(self) -> None:
+        """Set `helpdesk_timers_parked{kind}` from the table (parked timers may be unparked by hand)."""
+        self._gauge_at = time.monotonic()
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text("SELECT kind, count(*) AS n FROM timers WHERE kind = ANY(:parked) GROUP BY kind"),
+                    {"parked": [PARKED_PREFIX + kind for kind in self.handlers]},
+                )
+            ).all()
+        counts = {row.kind.removeprefix(PARKED_PREFIX): row.n for row in rows}
+        for kind in self.handlers:
+            TIMERS_PARKED.labels(kind).set(counts.get(kind, 0))
 
     async def seconds_until_next(self) -> float:
+        """Seconds until the earliest timer is due, by the database's clock (capped at max_sleep)."""
         async with self.engine.connect() as conn:
-            next_at = await conn.scalar(
-                text("SELECT min(fire_at) FROM timers WHERE kind = ANY(:kinds)"), {"kinds": list(self.handlers)}
+            wait = await conn.scalar(
+                text("SELECT EXTRACT(EPOCH FROM min(fire_at) - now()) FROM timers WHERE kind = ANY(:kinds)"),
+                {"kinds": list(self.handlers)},
             )
-        if next_at is None:
+        if wait is None:
             return self.max_sleep
-        return max(0.0, min(self.max_sleep, (next_at - datetime.now(UTC)).total_seconds()))
+        return max(0.0, min(self.max_sleep, float(wait)))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fire due timers until `stop`; sleep until the next one, an earlier plan, or max_sleep."""
@@ -191,6 +290,8 @@ class TimerWorker:
             try:
                 while await self.fire_due() >= self.batch_size and not stop.is_set():
                     pass
+                if time.monotonic() - self._gauge_at >= self.gauge_seconds:
+                    await self.refresh_parked_gauge()
                 sleep = await self.seconds_until_next()
                 backoff = 0.0
             except Exception as exc:  # database away: try again shortly, nothing is lost
@@ -200,6 +301,18 @@ class TimerWorker:
             if sleep > 0:
                 await self.waker.sleep(stop, sleep)
         await self.waker.close()
+
+
+def _busy(error: BaseException) -> bool:
+    """A lock held elsewhere (NOWAIT), a deadlock or a serialization failure: try again soon, not a failure."""
+    if infrastructure_failure(error) == "concurrent update conflict":
+        return True
+    current: BaseException | None = error
+    while current is not None:
+        if str(getattr(current, "sqlstate", "") or getattr(current, "pgcode", "")) == "55P03":
+            return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
 
 
 def new_key() -> str:
