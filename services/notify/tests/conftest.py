@@ -7,11 +7,11 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from helpdesk_notify.main import MIGRATIONS
+from helpdesk_notify.settings import NotifySettings
 from helpdesk_servicekit.broker import AmqpPublisher, Topology
 from helpdesk_servicekit.db import migrate
 from helpdesk_servicekit.testing.plugin import service_settings
-from helpdesk_notify.main import MIGRATIONS
-from helpdesk_notify.settings import NotifySettings
 
 from .harness import Mailbox, Service, free_port, serving, smtp_server
 
@@ -105,3 +105,18 @@ async def publisher(amqp_url: str, amqp_run_namespace: str) -> AsyncIterator[Amq
     publisher = AmqpPublisher(amqp_url, Topology(f"{amqp_run_namespace}notify."))
     yield publisher
     await publisher.close()
+
+
+@pytest.fixture(scope="session")
+async def publisher_for(amqp_url: str) -> AsyncIterator[Callable[[str], Awaitable[AmqpPublisher]]]:
+    """Publishers for a test's own namespace (services it starts itself)."""
+    made: list[AmqpPublisher] = []
+
+    async def make(namespace: str) -> AmqpPublisher:
+        publisher = AmqpPublisher(amqp_url, Topology(namespace))
+        made.append(publisher)
+        return publisher
+
+    yield make
+    for publisher in made:
+        await publisher.close()

@@ -33,11 +33,11 @@ from helpdesk_contracts import (
     make_envelope,
 )
 from helpdesk_contracts.routing import AgentUpserted
-from helpdesk_servicekit.broker import AmqpPublisher
-from helpdesk_servicekit.testing.plugin import TEST_JWT_SECRET, bearer, running
-from helpdesk_servicekit.devtoken import mint
 from helpdesk_notify.main import build
 from helpdesk_notify.settings import NotifySettings
+from helpdesk_servicekit.broker import AmqpPublisher
+from helpdesk_servicekit.devtoken import mint
+from helpdesk_servicekit.testing.plugin import TEST_JWT_SECRET, bearer, running
 
 
 def a_merchant() -> str:
@@ -79,7 +79,7 @@ class Mailbox:
         self.messages: list[Message] = []
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._lock:
             self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
@@ -113,8 +113,9 @@ async def serving(settings: NotifySettings) -> AsyncIterator[Service]:
     app = build(settings)
     async with running(app) as client:
         port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None,
-                                               ws="websockets-sansio"))
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None, ws="websockets-sansio")
+        )
         task = asyncio.create_task(server.serve())
         await eventually(lambda: server.started, timeout=10)
         await eventually(lambda: app.state.live.ready.is_set(), timeout=10)
@@ -147,8 +148,9 @@ class Service:
         return response.json()["items"]
 
     async def deliveries(self, merchant: str, **params: Any) -> list[dict[str, Any]]:
-        response = await self.http.get("/v1/notifications/deliveries", headers=auth("mgr-x", merchant, "manager"),
-                                       params=params)
+        response = await self.http.get(
+            "/v1/notifications/deliveries", headers=auth("mgr-x", merchant, "manager"), params=params
+        )
         assert response.status_code == 200, response.text
         return response.json()["items"]
 
@@ -228,17 +230,22 @@ class TicketStory:
         )
 
     async def created(self) -> dict[str, Any]:
-        return await self.emit(lambda: TicketCreated(ticket=self.snapshot(), actor_id=self.customer_id,
-                                                     actor_role="customer"))  # type: ignore[arg-type]
+        return await self.emit(
+            lambda: TicketCreated(ticket=self.snapshot(), actor_id=self.customer_id, actor_role="customer")
+        )  # type: ignore[arg-type]
 
     async def assigned(self, agent_id: str, by: str = "routing") -> dict[str, Any]:
         previous, self.assignee_id = self.assignee_id, agent_id
         self.status = "assigned"
-        return await self.emit(lambda: TicketAssigned(ticket=self.snapshot(), previous_assignee_id=previous,
-                                                      assignee_id=agent_id, actor_id=by))
+        return await self.emit(
+            lambda: TicketAssigned(
+                ticket=self.snapshot(), previous_assignee_id=previous, assignee_id=agent_id, actor_id=by
+            )
+        )
 
-    async def replied(self, author: str, role: str = "agent", visibility: str = "public",
-                      body: str | None = "We shipped it today.") -> dict[str, Any]:
+    async def replied(
+        self, author: str, role: str = "agent", visibility: str = "public", body: str | None = "We shipped it today."
+    ) -> dict[str, Any]:
         return await self.emit(
             lambda: TicketMessageAdded(
                 ticket=self.snapshot(),
@@ -254,14 +261,26 @@ class TicketStory:
 
     async def moved(self, to: str, by: str | None = None) -> dict[str, Any]:
         previous, self.status = self.status, to
-        return await self.emit(lambda: TicketStatusChanged(ticket=self.snapshot(), from_status=previous, to_status=to,  # type: ignore[arg-type]
-                                                           actor_id=by))
+        return await self.emit(
+            lambda: TicketStatusChanged(
+                ticket=self.snapshot(),
+                from_status=previous,
+                to_status=to,  # type: ignore[arg-type]
+                actor_id=by,
+            )
+        )
 
     async def compensated(self, reason: str, note: str | None, by: str) -> dict[str, Any]:
         return await self.emit(
             lambda: TicketCompensationIssued(
-                ticket=self.snapshot(), compensation_id=uuid.uuid4(), type="voucher",  # type: ignore[arg-type]
-                amount=Decimal("15.00"), currency="EUR", reason=reason, customer_note=note, actor_id=by,
+                ticket=self.snapshot(),
+                compensation_id=uuid.uuid4(),
+                type="voucher",  # type: ignore[arg-type]
+                amount=Decimal("15.00"),
+                currency="EUR",
+                reason=reason,
+                customer_note=note,
+                actor_id=by,
             )
         )
 
@@ -280,13 +299,25 @@ async def publish(publisher: AmqpPublisher, payload: Payload, merchant: str, pro
     return envelope
 
 
-async def staff(publisher: AmqpPublisher, merchant: str, agent_id: str, role: str = "agent",
-                email_address: str | None = None, version: int = 1) -> dict[str, Any]:
+async def staff(
+    publisher: AmqpPublisher,
+    merchant: str,
+    agent_id: str,
+    role: str = "agent",
+    email_address: str | None = None,
+    version: int = 1,
+) -> dict[str, Any]:
     """Announce an agent or manager in routing's directory."""
     return await publish(
         publisher,
-        AgentUpserted(agent_id=agent_id, name=agent_id.title(), email=email_address, role=role, tier=1,  # type: ignore[arg-type]
-                      version=version),
+        AgentUpserted(
+            agent_id=agent_id,
+            name=agent_id.title(),
+            email=email_address,
+            role=role,
+            tier=1,  # type: ignore[arg-type]
+            version=version,
+        ),
         merchant,
         "routing",
     )

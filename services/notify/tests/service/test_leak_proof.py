@@ -27,8 +27,11 @@ async def test_agent_reply_reaches_the_customer_in_app_live_and_by_email(notify,
 async def test_an_internal_note_reaches_the_assignee_and_never_the_customer(notify, publisher, mailbox):
     merchant = a_merchant()
     ticket = TicketStory(publisher, merchant, customer_email="note-customer@example.com")
-    await applied(notify.sessions, await staff(publisher, merchant, "agent-1", email_address="agent1@shop.example"),
-                  await ticket.created())
+    await applied(
+        notify.sessions,
+        await staff(publisher, merchant, "agent-1", email_address="agent1@shop.example"),
+        await ticket.created(),
+    )
     await applied(notify.sessions, await ticket.assigned("agent-1"))
     async with (
         LiveClient(notify.ws_url(token("cust-1", merchant, "customer"))) as customer_live,
@@ -51,7 +54,9 @@ async def test_an_internal_note_reaches_the_assignee_and_never_the_customer(noti
     assert any("Internal note" in m["Subject"] for m in mailbox.to("agent1@shop.example"))
 
 
-async def test_compensation_reason_stays_internal_and_the_customer_note_reaches_the_customer(notify, publisher, mailbox):
+async def test_compensation_reason_stays_internal_and_the_customer_note_reaches_the_customer(
+    notify, publisher, mailbox
+):
     merchant = a_merchant()
     ticket = TicketStory(publisher, merchant, customer_email="comp-customer@example.com")
     await applied(notify.sessions, await ticket.created())

@@ -61,7 +61,8 @@ async def upsert_staff(session: AsyncSession, merchant_id: str, agent: AgentUpse
             " VALUES (:m, :u, :r, :e, :n, :l, :a, :s, :v)"
             " ON CONFLICT (merchant_id, user_id) DO UPDATE SET role = EXCLUDED.role, email = EXCLUDED.email,"
             " name = EXCLUDED.name, locale = EXCLUDED.locale, active = EXCLUDED.active,"
-            " status = CASE WHEN notify_contacts.status_at IS NULL THEN EXCLUDED.status ELSE notify_contacts.status END,"
+            " status = CASE WHEN notify_contacts.status_at IS NULL THEN EXCLUDED.status"
+            " ELSE notify_contacts.status END,"
             " version = EXCLUDED.version, updated_at = now()"
             " WHERE notify_contacts.version < EXCLUDED.version"
         ),
@@ -83,8 +84,10 @@ async def record_status(session: AsyncSession, merchant_id: str, agent_id: str, 
     """An agent's presence, unless a later change is already known (an unknown agent is remembered as one)."""
     await session.execute(
         text(
-            "INSERT INTO notify_contacts (merchant_id, user_id, role, status, status_at) VALUES (:m, :u, 'agent', :s, :at)"
-            " ON CONFLICT (merchant_id, user_id) DO UPDATE SET status = EXCLUDED.status, status_at = EXCLUDED.status_at,"
+            "INSERT INTO notify_contacts (merchant_id, user_id, role, status, status_at)"
+            " VALUES (:m, :u, 'agent', :s, :at)"
+            " ON CONFLICT (merchant_id, user_id) DO UPDATE SET status = EXCLUDED.status,"
+            " status_at = EXCLUDED.status_at,"
             " updated_at = now()"
             " WHERE notify_contacts.status_at IS NULL OR notify_contacts.status_at < EXCLUDED.status_at"
         ),

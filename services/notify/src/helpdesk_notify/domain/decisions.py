@@ -125,15 +125,23 @@ def _unassigned(p: Any, f: Facts) -> bool:
     return f.ticket is None or f.ticket.assignee_id is None
 
 
-def _customer(kind: str, title: Callable[[Any, Facts], str], body: Callable[[Any, Facts], PublicText | None],
-              facts: Callable[[Any, Facts], tuple[tuple[str, str], ...]] = lambda p, f: ()) -> Callable[[Any, Facts], CustomerContent]:
+def _customer(
+    kind: str,
+    title: Callable[[Any, Facts], str],
+    body: Callable[[Any, Facts], PublicText | None],
+    facts: Callable[[Any, Facts], tuple[tuple[str, str], ...]] = lambda p, f: (),
+) -> Callable[[Any, Facts], CustomerContent]:
     return lambda p, f: CustomerContent(
         kind=kind, title=title(p, f), body=body(p, f), ticket=_ref(f), link=_link(f), facts=facts(p, f)
     )
 
 
-def _staff(kind: str, title: Callable[[Any, Facts], str], body: Callable[[Any, Facts], str | None] = lambda p, f: None,
-           facts: Callable[[Any, Facts], tuple[tuple[str, str], ...]] = lambda p, f: ()) -> Callable[[Any, Facts], StaffContent]:
+def _staff(
+    kind: str,
+    title: Callable[[Any, Facts], str],
+    body: Callable[[Any, Facts], str | None] = lambda p, f: None,
+    facts: Callable[[Any, Facts], tuple[tuple[str, str], ...]] = lambda p, f: (),
+) -> Callable[[Any, Facts], StaffContent]:
     return lambda p, f: StaffContent(
         kind=kind, title=title(p, f), body=body(p, f), ticket=_ref(f), link=_link(f), facts=facts(p, f)
     )
@@ -173,53 +181,158 @@ def _feature_request(p: FeatureRequestStatusChanged, f: Facts) -> CustomerConten
 
 RULES: tuple[Rule, ...] = (
     # The customer.
-    CustomerRule("ticket.message_added", "customer", _by_staff, _customer(
-        "agent_reply", lambda p, f: f"New reply on ticket {_label(f)}{_subject(f)}", lambda p, f: PublicText.of_message(p))),
-    CustomerRule("ticket.status_changed", "customer", _moved_to(TicketStatus.WAITING_CUSTOMER), _customer(
-        "waiting_on_you", lambda p, f: f"Ticket {_label(f)} is waiting for your reply",
-        lambda p, f: PublicText.of_product("We need a little more information from you to go on."))),
-    CustomerRule("ticket.status_changed", "customer", _moved_to(TicketStatus.RESOLVED), _customer(
-        "resolved_please_confirm", lambda p, f: f"Ticket {_label(f)} was resolved: please confirm",
-        lambda p, f: PublicText.of_product("Please confirm the resolution, or tell us what is still missing."))),
-    CustomerRule("ticket.compensation_issued", "customer", _always, _customer(
-        "compensation_issued", lambda p, f: f"Compensation issued on ticket {_label(f)}",
-        lambda p, f: PublicText.of_compensation(p), _compensation_facts)),
+    CustomerRule(
+        "ticket.message_added",
+        "customer",
+        _by_staff,
+        _customer(
+            "agent_reply",
+            lambda p, f: f"New reply on ticket {_label(f)}{_subject(f)}",
+            lambda p, f: PublicText.of_message(p),
+        ),
+    ),
+    CustomerRule(
+        "ticket.status_changed",
+        "customer",
+        _moved_to(TicketStatus.WAITING_CUSTOMER),
+        _customer(
+            "waiting_on_you",
+            lambda p, f: f"Ticket {_label(f)} is waiting for your reply",
+            lambda p, f: PublicText.of_product("We need a little more information from you to go on."),
+        ),
+    ),
+    CustomerRule(
+        "ticket.status_changed",
+        "customer",
+        _moved_to(TicketStatus.RESOLVED),
+        _customer(
+            "resolved_please_confirm",
+            lambda p, f: f"Ticket {_label(f)} was resolved: please confirm",
+            lambda p, f: PublicText.of_product("Please confirm the resolution, or tell us what is still missing."),
+        ),
+    ),
+    CustomerRule(
+        "ticket.compensation_issued",
+        "customer",
+        _always,
+        _customer(
+            "compensation_issued",
+            lambda p, f: f"Compensation issued on ticket {_label(f)}",
+            lambda p, f: PublicText.of_compensation(p),
+            _compensation_facts,
+        ),
+    ),
     CustomerRule("survey.invited", "invitee", _always, _survey),
     CustomerRule("feature_request.status_changed", "voters", _always, _feature_request),
     # The assignee.
-    StaffRule("ticket.assigned", "assignee", _still_assigned, _staff(
-        "assigned_to_you", lambda p, f: f"Ticket {_label(f)} was assigned to you{_subject(f)}")),
-    StaffRule("ticket.message_added", "assignee", _by_customer, _staff(
-        "customer_reply", lambda p, f: f"Customer replied on ticket {_label(f)}{_subject(f)}", lambda p, f: p.body)),
-    StaffRule("ticket.message_added", "assignee", _internal, _staff(
-        "internal_note", lambda p, f: f"Internal note on ticket {_label(f)}{_subject(f)}")),
-    StaffRule("ticket.status_changed", "assignee", _moved_to(TicketStatus.REOPENED), _staff(
-        "ticket_reopened", lambda p, f: f"Ticket {_label(f)} was reopened{_subject(f)}")),
-    StaffRule("ticket.compensation_issued", "assignee", _always, _staff(
-        "compensation_issued", lambda p, f: f"Compensation issued on ticket {_label(f)}",
-        lambda p, f: p.reason, _compensation_facts)),
-    StaffRule("ticket.escalated", "assignee", _always, _staff(
-        "ticket_escalated", lambda p, f: f"Ticket {_label(f)} escalated to level {p.level}",
-        lambda p, f: f"Reason: {p.reason.value.replace('_', ' ')}")),
-    StaffRule("sla.warning", "assignee", _always, _staff(
-        "sla_warning", lambda p, f: f"SLA warning on ticket {_label(f)}: {p.metric.value.replace('_', ' ')}",
-        facts=_sla_facts)),
-    StaffRule("sla.breached", "assignee", _always, _staff(
-        "sla_breached", lambda p, f: f"SLA breached on ticket {_label(f)}: {p.metric.value.replace('_', ' ')}",
-        facts=_sla_facts)),
+    StaffRule(
+        "ticket.assigned",
+        "assignee",
+        _still_assigned,
+        _staff("assigned_to_you", lambda p, f: f"Ticket {_label(f)} was assigned to you{_subject(f)}"),
+    ),
+    StaffRule(
+        "ticket.message_added",
+        "assignee",
+        _by_customer,
+        _staff(
+            "customer_reply", lambda p, f: f"Customer replied on ticket {_label(f)}{_subject(f)}", lambda p, f: p.body
+        ),
+    ),
+    StaffRule(
+        "ticket.message_added",
+        "assignee",
+        _internal,
+        _staff("internal_note", lambda p, f: f"Internal note on ticket {_label(f)}{_subject(f)}"),
+    ),
+    StaffRule(
+        "ticket.status_changed",
+        "assignee",
+        _moved_to(TicketStatus.REOPENED),
+        _staff("ticket_reopened", lambda p, f: f"Ticket {_label(f)} was reopened{_subject(f)}"),
+    ),
+    StaffRule(
+        "ticket.compensation_issued",
+        "assignee",
+        _always,
+        _staff(
+            "compensation_issued",
+            lambda p, f: f"Compensation issued on ticket {_label(f)}",
+            lambda p, f: p.reason,
+            _compensation_facts,
+        ),
+    ),
+    StaffRule(
+        "ticket.escalated",
+        "assignee",
+        _always,
+        _staff(
+            "ticket_escalated",
+            lambda p, f: f"Ticket {_label(f)} escalated to level {p.level}",
+            lambda p, f: f"Reason: {p.reason.value.replace('_', ' ')}",
+        ),
+    ),
+    StaffRule(
+        "sla.warning",
+        "assignee",
+        _always,
+        _staff(
+            "sla_warning",
+            lambda p, f: f"SLA warning on ticket {_label(f)}: {p.metric.value.replace('_', ' ')}",
+            facts=_sla_facts,
+        ),
+    ),
+    StaffRule(
+        "sla.breached",
+        "assignee",
+        _always,
+        _staff(
+            "sla_breached",
+            lambda p, f: f"SLA breached on ticket {_label(f)}: {p.metric.value.replace('_', ' ')}",
+            facts=_sla_facts,
+        ),
+    ),
     # Managers of the merchant.
-    StaffRule("ticket.escalated", "managers", _always, _staff(
-        "ticket_escalated", lambda p, f: f"Ticket {_label(f)} escalated to level {p.level}",
-        lambda p, f: f"Reason: {p.reason.value.replace('_', ' ')}")),
-    StaffRule("sla.breached", "managers", _always, _staff(
-        "sla_breached", lambda p, f: f"SLA breached on ticket {_label(f)}: {p.metric.value.replace('_', ' ')}",
-        facts=_sla_facts)),
-    StaffRule("sla.warning", "managers", _unassigned, _staff(
-        "sla_warning", lambda p, f: f"SLA warning on unassigned ticket {_label(f)}: {p.metric.value.replace('_', ' ')}",
-        facts=_sla_facts)),
-    StaffRule("routing.ticket_queued", "managers", _always, _staff(
-        "ticket_queued", lambda p, f: f"Ticket {_label(f)} is queued: nobody available can take it",
-        lambda p, f: p.reason)),
+    StaffRule(
+        "ticket.escalated",
+        "managers",
+        _always,
+        _staff(
+            "ticket_escalated",
+            lambda p, f: f"Ticket {_label(f)} escalated to level {p.level}",
+            lambda p, f: f"Reason: {p.reason.value.replace('_', ' ')}",
+        ),
+    ),
+    StaffRule(
+        "sla.breached",
+        "managers",
+        _always,
+        _staff(
+            "sla_breached",
+            lambda p, f: f"SLA breached on ticket {_label(f)}: {p.metric.value.replace('_', ' ')}",
+            facts=_sla_facts,
+        ),
+    ),
+    StaffRule(
+        "sla.warning",
+        "managers",
+        _unassigned,
+        _staff(
+            "sla_warning",
+            lambda p, f: f"SLA warning on unassigned ticket {_label(f)}: {p.metric.value.replace('_', ' ')}",
+            facts=_sla_facts,
+        ),
+    ),
+    StaffRule(
+        "routing.ticket_queued",
+        "managers",
+        _always,
+        _staff(
+            "ticket_queued",
+            lambda p, f: f"Ticket {_label(f)} is queued: nobody available can take it",
+            lambda p, f: p.reason,
+        ),
+    ),
 )
 
 NOTIFYING_EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(rule.event_type for rule in RULES))

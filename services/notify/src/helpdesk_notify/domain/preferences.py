@@ -48,7 +48,9 @@ def channels_for(
     return tuple(c for c in CHANNELS if resolve(role, event_type, c, merchant, user)[0])
 
 
-def matrix(role: Role, merchant: Mapping[Key, bool], user: Mapping[Key, bool]) -> list[tuple[str, Channel, bool, Source]]:
+def matrix(
+    role: Role, merchant: Mapping[Key, bool], user: Mapping[Key, bool]
+) -> list[tuple[str, Channel, bool, Source]]:
     """Every (event type, channel) with its effective setting, for the preferences page."""
     return [
         (event_type, channel, *resolve(role, event_type, channel, merchant, user))

@@ -99,9 +99,7 @@ async def mark_attempt_failed(session: AsyncSession, email: DueEmail, reason: st
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
-    result = await session.execute(
-        text("SELECT min(next_attempt_at) FROM email_deliveries WHERE status = 'queued'")
-    )
+    result = await session.execute(text("SELECT min(next_attempt_at) FROM email_deliveries WHERE status = 'queued'"))
     return result.scalar_one_or_none()
 
 
@@ -125,6 +123,13 @@ async def log_page(
             + (" AND seq < :before" if before_seq is not None else "")
             + " ORDER BY seq DESC LIMIT :limit"
         ),
-        {"m": merchant_id, "status": status, "r": recipient_id, "n": notification_id, "before": before_seq, "limit": limit},
+        {
+            "m": merchant_id,
+            "status": status,
+            "r": recipient_id,
+            "n": notification_id,
+            "before": before_seq,
+            "limit": limit,
+        },
     )
     return [dict(r) for r in rows.mappings()]

@@ -43,10 +43,17 @@ async def apply(session: AsyncSession, envelope: Envelope, payload: Any) -> None
         snapshot = payload.ticket
         if isinstance(payload, TicketCreated):
             await directory.upsert_customer(
-                session, merchant, snapshot.customer_id, snapshot.customer_email, snapshot.customer_name, snapshot.locale
+                session,
+                merchant,
+                snapshot.customer_id,
+                snapshot.customer_email,
+                snapshot.customer_name,
+                snapshot.locale,
             )
         newest = await directory.project_ticket(session, merchant, snapshot)
-        ticket = decisions.TicketFacts(newest.ticket_id, newest.number, newest.subject, newest.customer_id, newest.assignee_id)
+        ticket = decisions.TicketFacts(
+            newest.ticket_id, newest.number, newest.subject, newest.customer_id, newest.assignee_id
+        )
     else:
         if isinstance(payload, SurveyInvited):
             await directory.upsert_customer(
@@ -90,7 +97,9 @@ async def deliver(session: AsyncSession, ctx: context.NotifyContext, envelope: E
     for notice in notices:
         contact = people.get(notice.recipient_id)
         role = _role(notice, contact.role if contact else None)
-        channels = channels_for(role, envelope.event_type, merchant_defaults.get(role, {}), own.get(notice.recipient_id, {}))
+        channels = channels_for(
+            role, envelope.event_type, merchant_defaults.get(role, {}), own.get(notice.recipient_id, {})
+        )
         if not channels:
             continue
         nid = decisions.notification_id(envelope.event_id, notice.recipient_id)
@@ -98,7 +107,9 @@ async def deliver(session: AsyncSession, ctx: context.NotifyContext, envelope: E
         if row is None:  # this event reached this recipient before
             continue
         if "websocket" in channels:
-            frame = json.dumps({"type": "notification", "notification": NotificationRead(**row).model_dump(mode="json")})
+            frame = json.dumps(
+                {"type": "notification", "notification": NotificationRead(**row).model_dump(mode="json")}
+            )
             frames.append(LiveFrame(merchant, notice.recipient_id, row["seq"], frame))
         if "email" in channels:
             name, locale = (contact.name, contact.locale) if contact else (None, None)

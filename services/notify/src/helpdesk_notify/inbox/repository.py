@@ -12,9 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_notify.domain.content import Notice
 
-_COLUMNS = (
-    "id, seq, kind, event_type, title, body, link, ticket_id, ticket_number, data, channels, created_at, read_at"
-)
+_COLUMNS = "id, seq, kind, event_type, title, body, link, ticket_id, ticket_number, data, channels, created_at, read_at"
 
 
 async def insert(
@@ -88,7 +86,9 @@ async def unread_count(session: AsyncSession, merchant_id: str, user_id: str) ->
     return int(result.scalar_one())
 
 
-async def mark_read(session: AsyncSession, merchant_id: str, user_id: str, notification_id: uuid.UUID) -> dict[str, Any] | None:
+async def mark_read(
+    session: AsyncSession, merchant_id: str, user_id: str, notification_id: uuid.UUID
+) -> dict[str, Any] | None:
     result = await session.execute(
         text(
             "UPDATE notifications SET read_at = coalesce(read_at, now())"

@@ -22,7 +22,9 @@ def cursor_seq(cursor: str | None) -> int | None:
     return values[0]
 
 
-async def list_mine(sessions: Sessions, principal: Principal, params: PageParams, unread: bool) -> Page[NotificationRead]:
+async def list_mine(
+    sessions: Sessions, principal: Principal, params: PageParams, unread: bool
+) -> Page[NotificationRead]:
     async with unit_of_work(sessions) as session:
         rows = await repository.page(
             session,

@@ -31,7 +31,7 @@ def credentials(query_token: str | None, protocols: list[str]) -> tuple[str | No
     """The token and the subprotocol to answer with (browsers need one of theirs echoed)."""
     for index, protocol in enumerate(protocols):
         if protocol.lower().startswith("bearer."):
-            return protocol[len("bearer."):], protocol
+            return protocol[len("bearer.") :], protocol
         if protocol.lower() == "bearer" and index + 1 < len(protocols):
             return protocols[index + 1], protocol
     return query_token, None
@@ -68,7 +68,9 @@ async def live(websocket: WebSocket) -> None:
         hub.remove(socket)
 
 
-async def _replay(websocket: WebSocket, socket: LiveSocket, principal: Principal, since: uuid.UUID | None) -> dict[str, object]:
+async def _replay(
+    websocket: WebSocket, socket: LiveSocket, principal: Principal, since: uuid.UUID | None
+) -> dict[str, object]:
     if since is None:
         return {"replayed": 0}
     async with unit_of_work(websocket.app.state.sessions) as session:

@@ -69,7 +69,13 @@ class LiveHub:
     """This replica's sockets and its binding to the live exchange."""
 
     def __init__(
-        self, amqp_url: str, namespace: str, *, ping_seconds: float = 20.0, pong_timeout: float = 30.0, max_queue: int = 256
+        self,
+        amqp_url: str,
+        namespace: str,
+        *,
+        ping_seconds: float = 20.0,
+        pong_timeout: float = 30.0,
+        max_queue: int = 256,
     ) -> None:
         self.amqp_url = amqp_url
         self.exchange_name = namespace + LIVE_EXCHANGE
@@ -114,7 +120,9 @@ class LiveHub:
                 connection = await aio_pika.connect_robust(self.amqp_url, timeout=5)
                 channel = await connection.channel()
                 await channel.set_qos(prefetch_count=0)
-                exchange = await channel.declare_exchange(self.exchange_name, aio_pika.ExchangeType.FANOUT, durable=True)
+                exchange = await channel.declare_exchange(
+                    self.exchange_name, aio_pika.ExchangeType.FANOUT, durable=True
+                )
                 DECLARED_EXCHANGES.add(self.exchange_name)
                 queue = await channel.declare_queue(exclusive=True, auto_delete=True)
                 await queue.bind(exchange)

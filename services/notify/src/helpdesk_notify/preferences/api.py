@@ -22,7 +22,9 @@ async def my_preferences(principal: CurrentPrincipal, sessions: SessionsDep) -> 
 
 
 @router.put("", response_model=PreferencesRead)
-async def set_my_preferences(body: PreferencesWrite, principal: CurrentPrincipal, sessions: SessionsDep) -> PreferencesRead:
+async def set_my_preferences(
+    body: PreferencesWrite, principal: CurrentPrincipal, sessions: SessionsDep
+) -> PreferencesRead:
     await service.save(sessions, principal.merchant_id, "user", principal.user_id, body)
     return await service.effective(sessions, principal.merchant_id, principal.user_id, principal.role)
 
