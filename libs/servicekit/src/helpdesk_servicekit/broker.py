@@ -37,7 +37,11 @@ class Topology:
     """Names of every exchange and queue, under an optional namespace prefix (tests use one)."""
 
     namespace: str = ""
+    # Handler failures on a healthy system before a message is dead-lettered (counted by the consumer).
     delivery_limit: int = 8
+    # Extra returns RabbitMQ tolerates on top (a consumer killed mid-handler, a requeue at shutdown): the
+    # queue's x-delivery-limit is delivery_limit + crash_allowance, a backstop for messages that crash the process.
+    crash_allowance: int = 50
 
     @property
     def events_exchange(self) -> str:
@@ -61,6 +65,10 @@ class Topology:
         # Events nobody consumes yet go to helpdesk.unrouted instead of being returned to the relay.
         return {"alternate-exchange": self.unrouted_exchange}
 
+    @property
+    def broker_delivery_limit(self) -> int:
+        return self.delivery_limit + self.crash_allowance
+
     def consumer_queue_arguments(self, service: str) -> dict[str, Any]:
         return {
             "x-queue-type": "quorum",
@@ -68,7 +76,7 @@ class Topology:
             "x-dead-letter-routing-key": service,
             "x-dead-letter-strategy": "at-least-once",
             "x-overflow": "reject-publish",
-            "x-delivery-limit": self.delivery_limit,
+            "x-delivery-limit": self.broker_delivery_limit,
         }
 
     def parking_queue_arguments(self) -> dict[str, Any]:
@@ -123,6 +131,7 @@ class AmqpPublisher:
         self.confirm_timeout = confirm_timeout
         self._connection: AbstractRobustConnection | None = None
         self._exchange: AbstractExchange | None = None
+        self._channel: AbstractChannel | None = None
         self._lock = asyncio.Lock()
 
     async def _ensure(self) -> AbstractExchange:
@@ -132,8 +141,10 @@ class AmqpPublisher:
             try:
                 if self._connection is None or self._connection.is_closed:
                     self._connection = await aio_pika.connect_robust(self.url, timeout=5)
-                channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-                self._exchange = await declare_base(channel, self.topology)
+                if self._channel is not None and not self._channel.is_closed:
+                    await self._channel.close()
+                self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+                self._exchange = await declare_base(self._channel, self.topology)
             except Exception as exc:
                 await self.close()
                 raise PublishFailed(f"broker unavailable: {exc!r}") from exc
@@ -175,13 +186,14 @@ class AmqpPublisher:
                 message, routing_key=envelope["event_type"], mandatory=True, timeout=self.confirm_timeout
             )
         except Exception as exc:
-            self._exchange = None
+            if self._channel is None or self._channel.is_closed:  # a nack or a return leaves the channel usable
+                self._exchange = None
             raise PublishFailed(f"publish of {envelope['event_id']} failed: {exc!r}") from exc
         if not isinstance(confirmation, aiormq.spec.Basic.Ack):
             raise PublishFailed(f"broker did not ack {envelope['event_id']}: {confirmation!r}")
 
     async def close(self) -> None:
-        connection, self._connection, self._exchange = self._connection, None, None
+        connection, self._connection, self._exchange, self._channel = self._connection, None, None, None
         if connection is not None:
             try:
                 await connection.close()

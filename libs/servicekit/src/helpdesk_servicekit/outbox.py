@@ -1,9 +1,10 @@
 """Transactional outbox: events are rows written in the use case's transaction, published by a relay.
 
 The relay shares work between replicas by partition: every row gets a partition from its ordering key
-(the ticket id, say); a relay takes a partition with a transaction-scoped advisory lock, claims its
-oldest unsent rows with FOR UPDATE SKIP LOCKED, publishes them one by one with publisher confirms and
-stops at the first failure, so events of one key leave in the order they were written.
+(the ticket id, say); a relay takes a partition with a session-level advisory lock, reads its oldest unsent
+rows, publishes them with publisher confirms on one channel (so they reach the broker in the order they were
+written) and records each row's outcome. When a row in the middle of a batch is refused, the confirmed rows
+after it stay published and the refused one follows on a retry (consumers never rely on order).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from opentelemetry import propagate
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, SmallInteger, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlmodel import Field, SQLModel
 
 from helpdesk_contracts import Payload, envelope_dict
@@ -185,13 +186,27 @@ def wake_after_commit(session: AsyncSession) -> None:
     wakeup.stage(session, NOTIFY_CHANNEL)
 
 
+def _describe(exc: BaseException) -> str:
+    return (str(exc) or repr(exc))[:2000]
+
+
 def written_outside_a_session() -> None:
     """Wake the relays after outbox rows were committed by a plain (autocommit) statement."""
     wakeup.wake(NOTIFY_CHANNEL)
 
 
 class OutboxRelay:
-    """Publishes unsent outbox rows; woken by LISTEN/NOTIFY, polling as a fallback."""
+    """Publishes unsent outbox rows; woken by LISTEN/NOTIFY, polling as a fallback.
+
+    A partition is drained under a session-level advisory lock held on one pooled connection, in three short
+    steps with no transaction open while the broker answers: claim (read the oldest unsent rows), publish
+    them all and await their confirms together (one channel, so they reach the broker in order), then record
+    each row's outcome in one transaction: confirmed rows are marked published even when another row of the
+    batch failed, and each failed row gets `attempts + 1` and its `last_error`. Confirmed rows whose mark could
+    not be written (the database went away) are remembered and marked before anything else is published, so
+    the relay never publishes a confirmed row again (a relay process that dies in that window is the exception:
+    the next one publishes those rows again, and consumers' inboxes drop the duplicates).
+    """
 
     def __init__(
         self,
@@ -216,12 +231,17 @@ class OutboxRelay:
         self.coalesce_seconds = coalesce_seconds
         self.parallel_partitions = parallel_partitions
         self.waker = wakeup.Waker(NOTIFY_CHANNEL, listen_dsn)
+        # partition -> ids the broker confirmed but whose published_at is not written yet
+        self._unmarked: dict[int, set[int]] = {}
 
     async def drain_once(self) -> int:
-        """Publish what can be published now; returns how many rows were sent."""
+        """Publish what can be published now; returns how many rows were sent.
+
+        Raises PublishFailed when the broker refused or did not confirm a row (after recording the outcomes).
+        """
         async with self.engine.connect() as conn:
             rows = await conn.execute(text("SELECT DISTINCT partition FROM outbox WHERE published_at IS NULL"))
-            partitions = [r[0] for r in rows]
+            partitions = sorted({r[0] for r in rows} | {p for p, ids in self._unmarked.items() if ids})
         random.shuffle(partitions)
         # Partitions drain side by side (each keeps its own order); publishes share the confirming channel.
         gate = asyncio.Semaphore(self.parallel_partitions)
@@ -237,45 +257,86 @@ class OutboxRelay:
         return sum(r for r in results if isinstance(r, int))
 
     async def _drain_partition(self, partition: int) -> int:
-        async with self.engine.begin() as conn:
-            locked = await conn.scalar(
-                text("SELECT pg_try_advisory_xact_lock(:lock)"), {"lock": PARTITION_LOCK_BASE + partition}
-            )
+        lock = PARTITION_LOCK_BASE + partition
+        async with self.engine.connect() as conn:
+            locked = await conn.scalar(text("SELECT pg_try_advisory_lock(:lock)"), {"lock": lock})
+            await conn.commit()
             if not locked:
                 return 0
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT id, event_id, event_type, envelope, headers FROM outbox"
-                        " WHERE published_at IS NULL AND partition = :p ORDER BY id LIMIT :n"
-                        " FOR UPDATE SKIP LOCKED"
-                    ),
-                    {"p": partition, "n": self.batch_size},
-                )
-            ).all()
-            published: list[int] = []
-            failure: str | None = None
-            for row in rows:
-                try:
-                    await self.publisher.publish_envelope(row.envelope, headers=row.headers)
-                except PublishFailed as exc:
-                    failure = str(exc)
-                    break
-                published.append(row.id)
-            if published:
-                await conn.execute(
-                    text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)"), {"ids": published}
-                )
-                metrics.OUTBOX_PUBLISHED.inc(len(published))
-            if failure is not None:
-                failed_id = rows[len(published)].id
-                await conn.execute(
-                    text("UPDATE outbox SET attempts = attempts + 1, last_error = :e WHERE id = :id"),
-                    {"e": failure[:2000], "id": failed_id},
-                )
-                metrics.OUTBOX_FAILURES.inc()
-                raise PublishFailed(failure)
-            return len(published)
+            try:
+                published, failure = await self._drain_locked(conn, partition)
+            except BaseException:
+                # The session lock may still be held (or the connection is broken): never hand it back to the
+                # pool; closing it releases the lock on the server.
+                await conn.invalidate()
+                raise
+            await conn.execute(text("SELECT pg_advisory_unlock(:lock)"), {"lock": lock})
+            await conn.commit()
+        if failure is not None:
+            raise PublishFailed(failure)
+        return published
+
+    async def _drain_locked(self, conn: AsyncConnection, partition: int) -> tuple[int, str | None]:
+        unmarked = self._unmarked.get(partition)
+        if unmarked:
+            await self._record(conn, sorted(unmarked), [])
+            self._unmarked.pop(partition, None)
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT id, event_id, envelope, headers FROM outbox"
+                    " WHERE published_at IS NULL AND partition = :p ORDER BY id LIMIT :n"
+                ),
+                {"p": partition, "n": self.batch_size},
+            )
+        ).all()
+        await conn.commit()  # no transaction stays open while the broker answers
+        if not rows:
+            return 0, None
+        outcomes = await asyncio.gather(
+            *(self.publisher.publish_envelope(row.envelope, headers=row.headers) for row in rows),
+            return_exceptions=True,
+        )
+        confirmed = [row.id for row, outcome in zip(rows, outcomes, strict=True) if outcome is None]
+        failed = [
+            (row.id, _describe(outcome))
+            for row, outcome in zip(rows, outcomes, strict=True)
+            if isinstance(outcome, BaseException)
+        ]
+        # Remembered until written, so a failed mark (or a cancellation) never makes this relay send them again.
+        self._unmarked.setdefault(partition, set()).update(confirmed)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                raise outcome
+        await self._record(conn, confirmed, failed)
+        self._unmarked.pop(partition, None)
+        if confirmed:
+            metrics.OUTBOX_PUBLISHED.inc(len(confirmed))
+        if failed:
+            metrics.OUTBOX_FAILURES.inc(len(failed))
+            first_id, first_error = failed[0]
+            log.warning("outbox: %d of %d rows not confirmed (row %d: %s)", len(failed), len(rows), first_id,
+                        first_error)
+            return len(confirmed), first_error
+        return len(confirmed), None
+
+    async def _record(self, conn: AsyncConnection, confirmed: list[int], failed: list[tuple[int, str]]) -> None:
+        """One short transaction: mark the confirmed rows, count an attempt and keep the error of the failed."""
+        if confirmed:
+            await conn.execute(
+                text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids) AND published_at IS NULL"),
+                {"ids": confirmed},
+            )
+        if failed:
+            await conn.execute(
+                text(
+                    "UPDATE outbox o SET attempts = o.attempts + 1, last_error = f.error"
+                    " FROM unnest(CAST(:ids AS bigint[]), CAST(:errors AS text[])) AS f(id, error)"
+                    " WHERE o.id = f.id"
+                ),
+                {"ids": [i for i, _ in failed], "errors": [e for _, e in failed]},
+            )
+        await conn.commit()
 
     async def purge(self) -> int:
         async with self.engine.begin() as conn:
