@@ -38,7 +38,8 @@ async def test_bad_input_is_a_4xx(notify):
     assert (await notify.http.put("/v1/notifications/preferences", json=bad, headers=me)).status_code == 422
     params = {"recipient_id": "a\x00b"}
     manager = auth("m", a_merchant(), "manager")
-    assert (await notify.http.get("/v1/notifications/deliveries", params=params, headers=manager)).status_code in (400, 422)
+    response = await notify.http.get("/v1/notifications/deliveries", params=params, headers=manager)
+    assert response.status_code in (400, 422)
 
 
 async def test_a_channel_turned_off_gets_nothing_and_turned_on_gets_it(notify, publisher, mailbox):
