@@ -120,3 +120,10 @@ async def publisher_for(amqp_url: str) -> AsyncIterator[Callable[[str], Awaitabl
     yield make
     for publisher in made:
         await publisher.close()
+
+
+@pytest.fixture(scope="session")
+def own_namespace(amqp_run_namespace: str) -> str:
+    """The broker namespace of tests that start services of their own, one after another (deleting a set of quorum
+    queues takes seconds, so they share one; each test's events carry merchants of its own)."""
+    return f"{amqp_run_namespace}own."

@@ -38,11 +38,11 @@ async def test_a_recipient_without_an_address_gets_in_app_and_a_log_row_saying_w
 
 
 async def test_while_smtp_is_down_the_email_waits_and_goes_out_once_when_it_returns(
-    notify_database, notify_settings, amqp_namespace, publisher_for
+    notify_database, notify_settings, own_namespace, publisher_for
 ):
     port = free_port()
-    settings = notify_settings(await notify_database(), amqp_namespace, smtp_url=f"smtp://127.0.0.1:{port}")
-    publisher = await publisher_for(amqp_namespace)
+    settings = notify_settings(await notify_database(), own_namespace, smtp_url=f"smtp://127.0.0.1:{port}")
+    publisher = await publisher_for(own_namespace)
     async with serving(settings) as service:
         merchant = a_merchant()
         ticket = TicketStory(publisher, merchant, customer_email="patient@example.com")

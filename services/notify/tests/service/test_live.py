@@ -65,9 +65,9 @@ async def test_reconnecting_with_since_replays_what_was_missed_first(notify, pub
     assert [f["body"] for f in live.frames] == ["two", "three", "four"]
 
 
-async def test_a_silent_socket_is_pinged_and_dropped(notify_database, notify_settings, amqp_namespace):
+async def test_a_silent_socket_is_pinged_and_dropped(notify_database, notify_settings, own_namespace):
     settings = notify_settings(
-        await notify_database(), amqp_namespace, ws_ping_seconds=0.2, ws_pong_timeout_seconds=0.5
+        await notify_database(), own_namespace, ws_ping_seconds=0.2, ws_pong_timeout_seconds=0.5
     )
     async with serving(settings) as service:
         merchant = a_merchant()
@@ -81,12 +81,12 @@ async def test_a_silent_socket_is_pinged_and_dropped(notify_database, notify_set
 
 
 async def test_a_user_connected_to_one_replica_gets_what_another_replica_consumed(
-    notify_database, notify_settings, amqp_namespace, publisher_for
+    notify_database, notify_settings, own_namespace, publisher_for
 ):
     database = await notify_database()
-    api_only = notify_settings(database, amqp_namespace, role="api")
-    worker_only = notify_settings(database, amqp_namespace, role="worker")
-    publisher = await publisher_for(amqp_namespace)
+    api_only = notify_settings(database, own_namespace, role="api")
+    worker_only = notify_settings(database, own_namespace, role="worker")
+    publisher = await publisher_for(own_namespace)
     async with serving(api_only) as a, serving(worker_only) as b:
         merchant = a_merchant()
         ticket = TicketStory(publisher, merchant)
