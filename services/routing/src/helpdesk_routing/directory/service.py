@@ -286,11 +286,11 @@ async def _check_members(session: AsyncSession, merchant_id: str, member_ids: li
         raise Unprocessable(message, errors=[{"field": "body.member_ids", "message": message}])
 
 
-async def _write_group(session: AsyncSession, merchant_id: str, group_id: uuid.UUID, data: GroupWrite) -> None:
-    """Membership, default flag and events for a group just inserted or updated."""
-    changed_groups = {group_id}
-    if data.is_default:
-        changed_groups |= set(await repo.clear_default(session, merchant_id, group_id))
+async def _write_group(
+    session: AsyncSession, merchant_id: str, group_id: uuid.UUID, data: GroupWrite, changed_groups: set[uuid.UUID]
+) -> None:
+    """Membership and events for a group just inserted or updated."""
+    changed_groups = changed_groups | {group_id}
     changed_agents: set[str] = set()
     if data.member_ids is not None:
         await _check_members(session, merchant_id, data.member_ids)
@@ -301,8 +301,12 @@ async def _write_group(session: AsyncSession, merchant_id: str, group_id: uuid.U
         await assignment.drain_for_agent(session, merchant_id, agent_id)
 
 
-def _name_taken(exc: Exception) -> bool:
-    return "uq_routing_groups_name" in str(exc)
+def _group_conflict(exc: Exception, name: str) -> Conflict | None:
+    if "uq_routing_groups_name" in str(exc):
+        return Conflict(f"a group named {name!r} exists")
+    if "uq_routing_groups_default" in str(exc):
+        return Conflict("another default group was set at the same time; try again")
+    return None
 
 
 async def create_group(sessions: Sessions, principal: Principal, data: GroupWrite, key: str | None) -> StoredResponse:
@@ -311,8 +315,9 @@ async def create_group(sessions: Sessions, principal: Principal, data: GroupWrit
     async def work(session: AsyncSession) -> GroupRead:
         group_id = uuid.uuid4()
         is_default = data.is_default or not await repo.has_default_group(session, m)
+        cleared = set(await repo.clear_default(session, m, group_id)) if is_default else set()
         await _insert_group(session, m, group_id, data.name, data.tier, is_default)
-        await _write_group(session, m, group_id, data.model_copy(update={"is_default": is_default}))
+        await _write_group(session, m, group_id, data, cleared)
         return await _read_group(session, m, group_id)
 
     body = ("create_group", data.model_dump(mode="json"))
@@ -328,8 +333,9 @@ async def _insert_group(
         async with session.begin_nested():
             await repo.insert_group(session, merchant_id, group_id, name, tier, is_default)
     except IntegrityError as exc:
-        if _name_taken(exc):
-            raise Conflict(f"a group named {name!r} exists") from None
+        conflict = _group_conflict(exc, name)
+        if conflict is not None:
+            raise conflict from None
         raise
 
 
@@ -345,14 +351,16 @@ async def replace_group(sessions: Sessions, principal: Principal, group_id: uuid
                 raise NotFound(f"group {group_id} not found")
             if before.is_default and not data.is_default:
                 raise Conflict("a merchant keeps one default group: make another group the default instead")
+            cleared = set(await repo.clear_default(session, m, group_id)) if data.is_default else set()
             try:
                 async with session.begin_nested():
                     await repo.update_group(session, m, group_id, data.name, data.tier, data.is_default)
             except IntegrityError as exc:
-                if _name_taken(exc):
-                    raise Conflict(f"a group named {data.name!r} exists") from None
+                conflict = _group_conflict(exc, data.name)
+                if conflict is not None:
+                    raise conflict from None
                 raise
-            await _write_group(session, m, group_id, data)
+            await _write_group(session, m, group_id, data, cleared)
             read = await _read_group(session, m, group_id)
             await session.commit()
             return read
