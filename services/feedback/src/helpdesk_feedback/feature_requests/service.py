@@ -88,10 +88,13 @@ def _after(sort: str, cursor: str | None) -> tuple[int, datetime, uuid.UUID] | N
         return None
     values = decode_cursor(cursor)
     try:
-        if len(values) != 4 or values[0] != sort:
+        if len(values) != 4 or values[0] != sort or not isinstance(values[1], int):
             raise ValueError
-        return int(values[1]), datetime.fromisoformat(values[2]), uuid.UUID(values[3])
-    except (TypeError, ValueError):
+        key, created_at, request_id = values[1], datetime.fromisoformat(values[2]), uuid.UUID(values[3])
+        if not -(2**31) <= key < 2**31 or created_at.tzinfo is None:
+            raise ValueError
+        return key, created_at, request_id
+    except (TypeError, ValueError, AttributeError):
         raise Unprocessable(
             "cursor is not valid for this sort", errors=[{"field": "query.cursor", "message": "invalid cursor"}]
         ) from None

@@ -113,17 +113,28 @@ async def insert_invitation(
     return inserted.first() is not None
 
 
+async def cancellable(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID, reopen: Reopen) -> list[uuid.UUID]:
+    """The ticket's pending invitations of earlier episodes that were not yet due when it reopened."""
+    rows = await session.execute(
+        text(
+            "SELECT id FROM survey_invitations WHERE merchant_id = :m AND ticket_id = :ticket"
+            " AND status = 'scheduled' AND episode < :v AND due_at > :at"
+        ),
+        {"m": merchant_id, "ticket": ticket_id, "v": reopen.version, "at": reopen.at},
+    )
+    return [row.id for row in rows]
+
+
 async def cancel_scheduled(
-    session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID, reopen: Reopen, reason: str
+    session: AsyncSession, merchant_id: str, invitation_ids: list[uuid.UUID], reason: str
 ) -> list[Row[Any]]:
-    """Cancel the ticket's pending invitations of earlier episodes that were not yet due when it reopened."""
+    """Cancel those of `invitation_ids` still scheduled (one being sent meanwhile is left alone)."""
     rows = await session.execute(
         text(
             "UPDATE survey_invitations SET status = 'cancelled', cancelled_reason = :reason"
-            " WHERE merchant_id = :m AND ticket_id = :ticket AND status = 'scheduled'"
-            " AND episode < :v AND due_at > :at RETURNING id, survey_type"
+            " WHERE merchant_id = :m AND id = ANY(:ids) AND status = 'scheduled' RETURNING id, survey_type"
         ),
-        {"m": merchant_id, "ticket": ticket_id, "v": reopen.version, "at": reopen.at, "reason": reason},
+        {"m": merchant_id, "ids": invitation_ids, "reason": reason},
     )
     return list(rows)
 

@@ -89,8 +89,14 @@ async def _open_invitation(
 
 
 async def _cancel_pending(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID, reopen: Reopen) -> None:
-    for row in await repository.cancel_scheduled(session, merchant_id, ticket_id, reopen, "reopened"):
-        await timers.cancel(session, merchant_id=merchant_id, kind=SEND_INVITATION, key=str(row.id))
+    # Timer rows first, then invitations: the order the timer worker locks them in, so the two never deadlock
+    # (a timer being fired meanwhile makes us wait, and its invitation is then sent, no longer scheduled).
+    candidates = await repository.cancellable(session, merchant_id, ticket_id, reopen)
+    if not candidates:
+        return
+    for invitation_id in candidates:
+        await timers.cancel(session, merchant_id=merchant_id, kind=SEND_INVITATION, key=str(invitation_id))
+    for row in await repository.cancel_scheduled(session, merchant_id, candidates, "reopened"):
         await _announce_cancelled(session, merchant_id, ticket_id, row.id, row.survey_type, "reopened")
 
 
