@@ -22,7 +22,7 @@ PYTEST_ARGS ?=
 MYPY_ROOTS := libs/contracts/src libs/servicekit/src $(wildcard services/*/src)
 COMPOSE := docker compose -f deploy/compose.yaml
 
-.PHONY: help ensure-uv sync up down test check token contracts bench demo infra infra-down image
+.PHONY: help ensure-uv sync up down test check token contracts bench demo infra infra-down image deploy-check dead-letters
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,7 +49,7 @@ test: sync ## run every test (real broker and databases: HELPDESK_TEST_* env var
 	$(RUN) pytest $(PYTEST_ARGS)
 
 check: sync ## lint (ruff) and type-check (mypy)
-	$(RUN) ruff check libs services tests bench
+	$(RUN) ruff check libs services tests bench deploy
 	MYPYPATH=$(subst $() ,:,$(strip $(MYPY_ROOTS))) $(RUN) mypy $(MYPY_ROOTS)
 
 token: | .venv $(DEV_SECRET) ## print a dev JWT: make token ROLE=customer MERCHANT=m1 SUB=u1
@@ -75,3 +75,11 @@ infra-down: $(DEV_SECRET) ## stop the Docker RabbitMQ and PostgreSQL
 
 image: ## build the one image every service runs from
 	docker build -f deploy/Dockerfile -t helpdesk:dev .
+
+deploy-check: sync ## build every Kubernetes overlay, validate it strictly offline, check it wires what the code reads
+	$(RUN) python deploy/check.py
+
+SERVICE ?= tickets
+DL ?= list
+dead-letters: | .venv ## a service's dead-lettered events: make dead-letters SERVICE=sla [DL="replay --all"|"drop --event-id X"]
+	@$(RUN) python -m helpdesk_servicekit.deadletters $(DL) --service $(SERVICE)
