@@ -5,6 +5,7 @@ import errno
 
 import aio_pika
 import asyncpg
+import pytest
 from faststream.rabbit import RabbitBroker
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
@@ -103,7 +104,10 @@ async def test_a_database_outage_parks_nothing_and_applies_every_event_once(
         await engine.dispose()
 
 
-async def test_stopping_during_an_outage_gives_the_message_back(kit_engine, kit_sessions, amqp_url, amqp_namespace):
+@pytest.mark.parametrize("told", [True, False], ids=["told-to-stop", "subscriber-stopped"])
+async def test_stopping_during_an_outage_gives_the_message_back(
+    told, kit_engine, kit_sessions, amqp_url, amqp_namespace
+):
     target = make_url(kit_engine.url)
     proxy = await TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
     engine = make_engine(target.set(port=proxy.port).render_as_string(hide_password=False), pool_size=2)
@@ -119,8 +123,9 @@ async def test_stopping_during_an_outage_gives_the_message_back(kit_engine, kit_
             return consumers.paused
 
         await wait_until(paused, timeout=10)
-        consumers.stopping()
-        await asyncio.wait_for(broker.stop(), 5)
+        if told:
+            consumers.stopping()
+        await asyncio.wait_for(broker.stop(), 5)  # graceful_timeout is longer: the delivery let go by itself
         await proxy.restore()
         # a new consumer process picks it up: given back, not lost, not dead-lettered
         consumers = probe_consumers("probe-stop")

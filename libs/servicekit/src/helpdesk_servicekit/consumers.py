@@ -269,6 +269,9 @@ class EventConsumers:
             except Exception:
                 failures = self._failures.add(key)
                 metrics.EVENTS_CONSUMED.labels(consumer, event_type, "failed").inc()
+                if _channel_gone(message):  # RabbitMQ has it back already; nothing to nack
+                    log.exception("handler %s failed on %s after its channel closed", consumer, key)
+                    return
                 if failures >= limit:
                     log.exception("handler %s failed on %s %d times: dead-lettering it", consumer, key, failures)
                     self._failures.forget(key)

@@ -259,9 +259,10 @@ class OutboxRelay:
     async def _drain_partition(self, partition: int) -> int:
         lock = PARTITION_LOCK_BASE + partition
         async with self.engine.connect() as conn:
+            # The lock outlives this first transaction, which also reads the rows (see _drain_locked).
             locked = await conn.scalar(text("SELECT pg_try_advisory_lock(:lock)"), {"lock": lock})
-            await conn.commit()
             if not locked:
+                await conn.rollback()
                 return 0
             try:
                 published, failure = await self._drain_locked(conn, partition)
