@@ -88,11 +88,14 @@ class LiveHub:
         self._connection: AbstractRobustConnection | None = None
         self._exchange: AbstractExchange | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._pending: list[LiveFrame] = []
+        self._flush = asyncio.Event()
 
     # Lifecycle.
     async def start(self) -> None:
         self._spawn(self._connect())
         self._spawn(self._keepalive())
+        self._spawn(self._publisher())
 
     async def stop(self) -> None:
         self._stop.set()
@@ -139,8 +142,18 @@ class LiveHub:
 
     # Out: frames for the whole cluster.
     def publish_soon(self, frames: list[LiveFrame]) -> None:
-        """Publish after a commit, without making the committing code wait."""
-        self._spawn(self.publish(frames))
+        """Publish after a commit, without making the committing code wait. Frames of commits that arrive while a
+        publish is under way go out together in the next message (one AMQP message per burst, not per commit)."""
+        self._pending.extend(frames)
+        self._flush.set()
+
+    async def _publisher(self) -> None:
+        while not self._stop.is_set():
+            await self._flush.wait()
+            self._flush.clear()
+            frames, self._pending = self._pending, []
+            if frames:
+                await self.publish(frames)
 
     async def publish(self, frames: list[LiveFrame]) -> None:
         try:
