@@ -214,3 +214,49 @@ async def delivery_count(amqp_url: str, queue_name: str) -> int:
         count = int((message.headers or {}).get("x-delivery-count", 0))
         await message.nack(requeue=True)
         return count
+
+
+async def test_during_an_outage_one_delivery_probes_while_the_others_wait():
+    from helpdesk_servicekit.consumers import Interrupted, _Outage
+
+    outage = _Outage("probe", min_backoff=0.01, max_backoff=0.05)
+    calls: list[str] = []
+    down_for = {"attempts": 4}
+
+    def attempt(name: str):
+        async def run() -> str:
+            calls.append(name)
+            await asyncio.sleep(0)
+            if down_for["attempts"] > 0:
+                down_for["attempts"] -= 1
+                raise ConnectionRefusedError(errno.ECONNREFUSED, "refused")
+            return name
+
+        return run
+
+    results = await asyncio.gather(*(outage.run("probe.x", attempt(f"d{i}"), lambda: False) for i in range(3)))
+    assert results == ["d0", "d1", "d2"] and outage.healthy
+    # three failed together, then one probe at a time: 4 failures, then each delivery once more
+    assert len(calls) == 4 + 3
+
+    stopping = {"now": False}
+    down_for["attempts"] = 10**6
+
+    async def stop_soon() -> None:
+        await asyncio.sleep(0.1)
+        stopping["now"] = True
+
+    stopper = asyncio.create_task(stop_soon())
+    with pytest.raises(Interrupted):
+        await outage.run("probe.x", attempt("d3"), lambda: stopping["now"])
+    await stopper
+    assert not outage.healthy
+
+    down_for["attempts"] = 0
+
+    async def bug() -> None:
+        raise RuntimeError("not an outage")
+
+    with pytest.raises(RuntimeError):  # the database answered: the outage is over, the bug is the handler's
+        await outage.run("probe.x", bug, lambda: False)
+    assert outage.healthy
