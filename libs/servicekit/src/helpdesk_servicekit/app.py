@@ -225,13 +225,28 @@ def ops_router(spec: ServiceSpec) -> APIRouter:
 
     @router.get("/asyncapi.json")
     async def asyncapi(request: Request) -> JSONResponse:
+        """The events this service consumes (its subscribers) and publishes (through its outbox), from the contracts."""
+        from faststream.rabbit import ExchangeType, RabbitExchange
         from faststream.specification import AsyncAPI
 
-        runtime: Runtime = request.app.state.runtime
-        broker = runtime.broker or RabbitBroker(spec.settings.amqp_url, logger=None)
-        if runtime.broker is None and spec.consumers:
+        from helpdesk_contracts import PRODUCERS
+
+        runtime: Runtime[Any] = request.app.state.runtime
+        service = type(spec.settings).service_name
+        # A broker that never connects, only described: the live one must not grow publishers per request.
+        broker = RabbitBroker(spec.settings.amqp_url, logger=None)
+        if spec.consumers:
             spec.consumers.attach(broker, runtime.topology, runtime.sessions, spec.settings.amqp_prefetch)
-        document = AsyncAPI(broker, title=f"helpdesk-{type(spec.settings).service_name}", version="1.0.0")
+        exchange = RabbitExchange(runtime.topology.events_exchange, type=ExchangeType.TOPIC, durable=True)
+        for model in PRODUCERS.get(service, ()):
+            broker.publisher(
+                exchange=exchange,
+                routing_key=model.event_type,
+                schema=model,
+                title=f"{service}:publishes:{model.event_type}",
+                description=(model.__doc__ or "").strip().split("\n")[0] or None,
+            )
+        document = AsyncAPI(broker, title=f"helpdesk-{service}", version="1.0.0")
         return JSONResponse(document.to_specification().to_jsonable())
 
     return router
