@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from helpdesk_servicekit import metrics, wakeup
 from helpdesk_servicekit.auth import JwtVerifier
+from helpdesk_servicekit.backlog import sample_loop
 from helpdesk_servicekit.broker import AmqpPublisher, Topology
 from helpdesk_servicekit.consumers import EventConsumers
 from helpdesk_servicekit.db import make_engine, make_session_factory, migrate
@@ -145,6 +146,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             if spec.consumers and spec.consumers.handlers:
                 runtime.tasks.append(asyncio.create_task(_start_broker(runtime, spec.consumers), name="consumers"))
             runtime.tasks.append(asyncio.create_task(purge_loop(runtime, runtime.stop), name="retention-purge"))
+            runtime.tasks.append(asyncio.create_task(sample_loop(runtime, runtime.stop), name="outbox-backlog"))
             for background in spec.background:
                 runtime.tasks.append(
                     asyncio.create_task(_as_coroutine(background(runtime, runtime.stop)), name=background.__name__)
