@@ -78,11 +78,13 @@ class _Outage:
         self.healthy = True
         self.probing = False
         self.since = 0.0
+        self.warned = 0.0
 
     def down(self, consumer: str, exc: BaseException) -> None:
         metrics.CONSUMER_INFRA_RETRIES.labels(consumer).inc()
         if self.healthy:
             self.healthy, self.since, self.backoff = False, time.monotonic(), self.min_backoff
+            self.warned = self.since
             metrics.CONSUMERS_PAUSED.labels(self.service).set(1)
             log.warning("consumers of %s paused: a dependency is unavailable (%s: %s)", self.service,
                         type(exc).__name__, exc)
@@ -124,7 +126,11 @@ class _Outage:
                         raise
                     metrics.CONSUMER_INFRA_RETRIES.labels(consumer).inc()
                     self.backoff = min(self.max_backoff, self.backoff * 2)
-                    log.info("%s still unavailable, next try in %.1fs: %s", consumer, self.backoff, exc)
+                    now = time.monotonic()
+                    if now - self.warned >= 30:  # a long pause says so twice a minute, not at every try
+                        self.warned = now
+                        log.warning("consumers of %s paused for %.0fs: %s: %s", self.service, now - self.since,
+                                    type(exc).__name__, exc)
                     continue
                 self.up()
                 return result
