@@ -39,7 +39,7 @@ sync: ensure-uv ## install the workspace (all libs, services, dev tools) into .v
 $(DEV_SECRET):
 	@scripts/dev-secret.sh
 
-up: sync $(DEV_SECRET) ## start every service in the background (logs and pids in .local/)
+up: sync $(DEV_SECRET) ## start every service, follow their logs (Ctrl-C stops all; DETACH=1 returns once healthy)
 	@$(DEV_ENV) scripts/up.sh
 
 down: ## stop what `make up` started

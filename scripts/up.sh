@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start every service under services/ in the background and wait until each answers /healthz.
+# Start every service under services/ in the background and wait until each answers /healthz, then follow
+# their logs prefixed by service name until Ctrl-C, which stops them all (DETACH=1: return once healthy).
 # Called by `make up`, which exports HELPDESK_ENV=dev and HELPDESK_JWT_SECRET first.
 set -euo pipefail
 . "$(dirname "$0")/_common.sh"
@@ -100,7 +101,32 @@ for svc in "${services[@]}"; do
   [ -n "$port" ] || continue
   printf '%-10s %-28s %s\n' "$svc" "http://127.0.0.1:$port" "http://127.0.0.1:$port/docs"
 done
-cat <<MSG
+if [ -n "${DETACH:-}" ]; then
+  cat <<MSG
 
 logs: .local/logs/   tokens: make token ROLE=customer|agent|manager   demo: make demo   stop: make down
 MSG
+  exit 0
+fi
+
+cat <<MSG
+
+Following the logs, prefixed by service (Ctrl-C stops every service; 'make up DETACH=1' returns instead).
+In another terminal: make demo, make token ROLE=customer|agent|manager
+MSG
+followers=()
+stop_all() {
+  trap - INT TERM
+  kill "${followers[@]}" 2>/dev/null || true
+  echo
+  "$ROOT/scripts/down.sh"
+  exit 0
+}
+trap stop_all INT TERM
+width=0
+for svc in "${services[@]}"; do [ "${#svc}" -gt "$width" ] && width="${#svc}"; done
+for svc in "${services[@]}"; do
+  tail -n 0 -F "$LOG_DIR/$svc.log" 2>/dev/null | awk -v p="$(printf "%-${width}s |" "$svc")" '{print p, $0; fflush()}' &
+  followers+=("$!")
+done
+wait
