@@ -160,3 +160,19 @@ async def test_rows_confirmed_while_the_database_went_away_are_not_published_aga
         await inner.close()
         await proxy.close()
         await engine.dispose()
+
+
+async def test_a_full_batch_with_its_confirms_awaited_together_leaves_in_the_written_order(
+    kit_engine, kit_sessions, listen_dsn, amqp_url, amqp_namespace
+):
+    ticket = uuid.uuid4()
+    envelopes = [ticket_created(ticket, version=v) for v in range(1, 151)]
+    await stage(kit_sessions, envelopes, key=str(ticket))
+    publisher = AmqpPublisher(amqp_url, Topology(amqp_namespace))
+    relay = outbox.OutboxRelay(kit_engine, publisher, listen_dsn=listen_dsn, batch_size=100)
+    async with EventTap(amqp_url, amqp_namespace, "ticket.created") as tap:
+        assert await relay.drain_once() == 100
+        assert await relay.drain_once() == 50
+        await tap.wait_for(150)
+    await publisher.close()
+    assert [b["payload"]["ticket"]["ticket_version"] for b in tap.bodies()] == list(range(1, 151))
