@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -24,8 +25,16 @@ async def tickets_template(pg_admin_url: str, test_run_id: str) -> AsyncIterator
     await migrate(_url(pg_admin_url, name), MIGRATIONS)
     copies: list[str] = []
     yield name, copies
-    for database in [*copies, name]:
-        await _admin(pg_admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    # Every DROP DATABASE waits for a checkpoint; dropped side by side, they share the checkpoints instead of
+    # queueing for one each (sequentially, ~200 drops passed pytest's timeout on a busy machine).
+    gate = asyncio.Semaphore(16)
+
+    async def drop(database: str) -> None:
+        async with gate:
+            await _admin(pg_admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+    await asyncio.gather(*(drop(database) for database in copies))
+    await drop(name)
 
 
 @pytest.fixture

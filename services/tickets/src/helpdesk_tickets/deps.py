@@ -1,32 +1,26 @@
-"""Per-app dependencies: the session factory, the settings and the attachment storage."""
+"""Request dependencies of the tickets routes: servicekit's sessions and typed settings, plus attachment storage."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends, Request
 
+from helpdesk_servicekit.deps import SessionsDep, settings_of
 from helpdesk_tickets.attachments.storage import AttachmentStorage, make_storage
 from helpdesk_tickets.settings import TicketsSettings
-from helpdesk_tickets.shared import Sessions
+
+__all__ = ["SessionsDep", "Settings", "Storage"]
+
+Settings = Annotated[TicketsSettings, Depends(settings_of(TicketsSettings))]
 
 
-@dataclass(frozen=True)
-class Context:
-    sessions: Sessions
-    settings: TicketsSettings
-    storage: AttachmentStorage
+async def get_storage(request: Request, settings: Settings) -> AttachmentStorage:
+    """The app's attachment storage, built once from its settings."""
+    storage: AttachmentStorage | None = getattr(request.app.state, "attachment_storage", None)
+    if storage is None:
+        storage = request.app.state.attachment_storage = make_storage(settings)
+    return storage
 
 
-async def get_context(request: Request) -> Context:
-    state = request.app.state
-    context: Context | None = getattr(state, "tickets_context", None)
-    if context is None or context.sessions is not state.sessions:
-        settings = cast(TicketsSettings, state.settings)
-        context = Context(state.sessions, settings, make_storage(settings))
-        state.tickets_context = context
-    return context
-
-
-Ctx = Annotated[Context, Depends(get_context)]
+Storage = Annotated[AttachmentStorage, Depends(get_storage)]

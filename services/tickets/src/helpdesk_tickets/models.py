@@ -27,7 +27,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
-PRIORITY_RANK_SQL = "CASE priority WHEN 'low' THEN 0 WHEN 'normal' THEN 1 WHEN 'high' THEN 2 WHEN 'urgent' THEN 3 END"
+from helpdesk_contracts import Priority
+
+# The stored, indexed sort key of the priority: generated from Priority.rank, the one place the order is written.
+PRIORITY_RANK_SQL = (
+    "CASE priority " + " ".join(f"WHEN '{p.value}' THEN {p.rank}" for p in Priority) + " END"
+)
 
 
 def _ts(nullable: bool = False, default_now: bool = True) -> Column:  # type: ignore[type-arg]
@@ -177,7 +182,7 @@ class Compensation(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
-class MerchantSettings(SQLModel, table=True):
+class MerchantSettingsOverrides(SQLModel, table=True):
     """Per-merchant overrides of the service defaults; NULL means 'use the default'."""
 
     __tablename__ = "merchant_settings"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts import Payload, Role, TicketSnapshot, TicketStatus
-from helpdesk_servicekit import idempotency, outbox
+from helpdesk_servicekit import outbox
 from helpdesk_servicekit.auth import Principal
 from helpdesk_servicekit.errors import NotFound
 from helpdesk_tickets import repository
@@ -19,12 +19,6 @@ from helpdesk_tickets.models import HistoryEntry, Ticket
 PRODUCER = "tickets"
 events = outbox.Producer(PRODUCER)
 SYSTEM_ROLE = "system"
-Sessions = async_sessionmaker[AsyncSession]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
 
 @dataclass(frozen=True)
 class Actor:
@@ -87,7 +81,7 @@ def touch(ticket: Ticket, now: datetime) -> None:
     ticket.version += 1
 
 
-def record(session: AsyncSession, ticket: Ticket, actor: Actor, field: str, old: Any, new: Any, now: datetime) -> None:
+def audit(session: AsyncSession, ticket: Ticket, actor: Actor, field: str, old: Any, new: Any, now: datetime) -> None:
     """Append one row to the ticket's audit trail (never updated, never deleted)."""
     session.add(
         HistoryEntry(
@@ -131,18 +125,3 @@ async def load_visible(
     if ticket is None or not can_see(principal, ticket):
         raise NotFound(f"ticket {ticket_id} not found")
     return ticket
-
-
-async def replay_or_reserve(
-    session: AsyncSession, principal: Principal, key: str | None, *request: Any
-) -> idempotency.StoredResponse | None:
-    """With an Idempotency-Key: the stored response of an earlier identical request, else reserve the key."""
-    if not key:
-        return None
-    fingerprint = idempotency.fingerprint(*request)
-    return await idempotency.reserve(session, principal.merchant_id, principal.user_id, key, fingerprint)
-
-
-async def remember(session: AsyncSession, principal: Principal, key: str | None, status: int, body: Any) -> None:
-    if key:
-        await idempotency.remember(session, principal.merchant_id, principal.user_id, key, status, body)

@@ -1,4 +1,4 @@
-"""The permission table of DESIGN §6, endpoint by endpoint, role by role.
+"""The permission table of docs/architecture.md §6, endpoint by endpoint, role by role.
 
 Actors: the ticket's own customer, another customer, an agent, a manager (all of merchant m1), and a
 customer and a manager of another merchant. Another merchant's object is always a 404; a role that may

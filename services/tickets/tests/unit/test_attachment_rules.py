@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpdesk_contracts import normalize_tags
 from helpdesk_tickets.attachments.s3 import EMPTY_SHA256, sign_v4
 from helpdesk_tickets.domain.attachments import (
     MAX_FILENAME_BYTES,
@@ -12,7 +13,6 @@ from helpdesk_tickets.domain.attachments import (
     sanitize_filename,
     sniff,
 )
-from helpdesk_tickets.domain.tickets import normalize_tags
 from helpdesk_tickets.settings import DENIED_EXTENSIONS, DENIED_TYPES
 
 

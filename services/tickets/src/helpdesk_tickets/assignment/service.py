@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts import TicketStatus
 from helpdesk_servicekit.auth import Principal
+from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.deps import Sessions
 from helpdesk_servicekit.errors import Conflict, Forbidden
 from helpdesk_tickets import repository
 from helpdesk_tickets.domain.assignment import (
@@ -23,8 +25,8 @@ from helpdesk_tickets.domain.assignment import (
     check_manual_unassignment,
     routing_decision_applies,
 )
-from helpdesk_tickets.shared import Actor, Sessions, load_visible, utcnow
-from helpdesk_tickets.tickets.operations import set_assignee
+from helpdesk_tickets.shared import Actor, load_visible
+from helpdesk_tickets.tickets.changes import set_assignee
 from helpdesk_tickets.tickets.schemas import TicketRead
 
 log = logging.getLogger(__name__)

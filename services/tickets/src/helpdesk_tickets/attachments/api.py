@@ -6,12 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from helpdesk_servicekit.auth import CurrentPrincipal
-from helpdesk_servicekit.idempotency import IdempotencyKey
+from helpdesk_servicekit.idempotency import IdempotencyKey, run_once
 from helpdesk_tickets.attachments import service
 from helpdesk_tickets.attachments.schemas import AttachmentRead
 from helpdesk_tickets.attachments.upload import MultipartFile
-from helpdesk_tickets.context import Ctx
-from helpdesk_tickets.domain.attachments import content_disposition
+from helpdesk_tickets.deps import SessionsDep, Settings, Storage
+from helpdesk_tickets.domain.attachments import content_disposition, sanitize_filename
 
 tickets_router = APIRouter(prefix="/v1/tickets", tags=["attachments"])
 router = APIRouter(prefix="/v1/attachments", tags=["attachments"])
@@ -39,31 +39,45 @@ async def upload_attachment(
     ticket_id: uuid.UUID,
     request: Request,
     principal: CurrentPrincipal,
-    ctx: Ctx,
+    sessions: SessionsDep,
+    settings: Settings,
+    storage: Storage,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Upload one file (multipart field `file`), streamed; reference it by id in a message's `attachment_ids`."""
+    """Upload one file (multipart field `file`), streamed; reference it by id in a message's `attachment_ids`.
+
+    With an Idempotency-Key the request is fingerprinted by ticket and file name: a retry replays the first
+    upload's response without storing the bytes again."""
     upload = MultipartFile(
         request.headers.get("content-type"),
         request.headers.get("content-length"),
         request.stream().__aiter__(),
-        ctx.settings.attachment_max_bytes,
+        settings.attachment_max_bytes,
     )
-    status, body = await service.upload(
-        ctx.sessions, ctx.storage, ctx.settings, principal, ticket_id, upload, idempotency_key
+    await upload.open()
+    stored = await run_once(
+        sessions,
+        principal,
+        idempotency_key,
+        ("upload", str(ticket_id), sanitize_filename(upload.filename)),
+        lambda session: service.upload(session, storage, settings, principal, ticket_id, upload),
     )
-    return JSONResponse(body, status_code=status)
+    return stored.response()
 
 
 @tickets_router.get("/{ticket_id}/attachments", response_model=list[AttachmentRead])
-async def list_attachments(ticket_id: uuid.UUID, principal: CurrentPrincipal, ctx: Ctx) -> list[AttachmentRead]:
-    return await service.list_for_ticket(ctx.sessions, principal, ticket_id)
+async def list_attachments(
+    ticket_id: uuid.UUID, principal: CurrentPrincipal, sessions: SessionsDep
+) -> list[AttachmentRead]:
+    return await service.list_for_ticket(sessions, principal, ticket_id)
 
 
 @router.get("/{attachment_id}", response_class=StreamingResponse)
-async def download_attachment(attachment_id: uuid.UUID, principal: CurrentPrincipal, ctx: Ctx) -> StreamingResponse:
+async def download_attachment(
+    attachment_id: uuid.UUID, principal: CurrentPrincipal, sessions: SessionsDep, storage: Storage
+) -> StreamingResponse:
     """The file with its sniffed content type, always as a download (never rendered inline)."""
-    download = await service.open_download(ctx.sessions, ctx.storage, principal, attachment_id)
+    download = await service.open_download(sessions, storage, principal, attachment_id)
     return StreamingResponse(
         download.chunks,
         media_type=download.content_type,

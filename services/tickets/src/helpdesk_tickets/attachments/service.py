@@ -6,11 +6,13 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
-from helpdesk_servicekit import idempotency
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from helpdesk_servicekit.auth import Principal
+from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.deps import Sessions
 from helpdesk_servicekit.errors import NotFound
 from helpdesk_tickets.attachments import repository
 from helpdesk_tickets.attachments.schemas import AttachmentRead
@@ -20,7 +22,7 @@ from helpdesk_tickets.domain.attachments import SNIFF_BYTES, refusal, sanitize_f
 from helpdesk_tickets.models import Attachment, Ticket
 from helpdesk_tickets.problems import UnsupportedAttachment
 from helpdesk_tickets.settings import TicketsSettings
-from helpdesk_tickets.shared import Actor, Sessions, can_see, load_visible, record, utcnow
+from helpdesk_tickets.shared import Actor, audit, can_see, load_visible
 
 
 async def _head_and_rest(chunks: AsyncIterator[bytes], size: int) -> tuple[bytes, AsyncIterator[bytes]]:
@@ -40,74 +42,58 @@ async def _head_and_rest(chunks: AsyncIterator[bytes], size: int) -> tuple[bytes
 
 
 async def upload(
-    sessions: Sessions,
+    session: AsyncSession,
     storage: AttachmentStorage,
     settings: TicketsSettings,
     principal: Principal,
     ticket_id: uuid.UUID,
     upload: MultipartFile,
-    idempotency_key: str | None = None,
-) -> tuple[int, dict[str, Any]]:
-    """Store one uploaded file for the ticket; it joins the conversation when a message names it."""
-    async with unit_of_work(sessions) as session:
-        ticket = await load_visible(session, principal, ticket_id)
-        await upload.open()
-        filename = sanitize_filename(upload.filename)
-        head, chunks = await _head_and_rest(upload.chunks(), SNIFF_BYTES)
-        content_type = sniff(head)
-        reason = refusal(
-            filename, content_type, settings.attachment_denied_extensions, settings.attachment_denied_types
-        )
-        if reason:
-            raise UnsupportedAttachment(reason, content_type=content_type)
-        digest, size = hashlib.sha256(), 0
+) -> AttachmentRead:
+    """Store one opened upload for the ticket; it joins the conversation when a message names it."""
+    ticket = await load_visible(session, principal, ticket_id)
+    filename = sanitize_filename(upload.filename)
+    head, chunks = await _head_and_rest(upload.chunks(), SNIFF_BYTES)
+    content_type = sniff(head)
+    reason = refusal(filename, content_type, settings.attachment_denied_extensions, settings.attachment_denied_types)
+    if reason:
+        raise UnsupportedAttachment(reason, content_type=content_type)
+    digest, size = hashlib.sha256(), 0
 
-        async def measured() -> AsyncIterator[bytes]:
-            nonlocal size
-            async for chunk in chunks:
-                digest.update(chunk)
-                size += len(chunk)
-                yield chunk
+    async def measured() -> AsyncIterator[bytes]:
+        nonlocal size
+        async for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            yield chunk
 
-        attachment_id = uuid.uuid4()
-        key = await storage.write(session, principal.merchant_id, str(attachment_id), measured())
-        if idempotency_key:
-            fingerprint = idempotency.fingerprint("upload", str(ticket_id), filename, digest.hexdigest())
-            stored = await idempotency.reserve(
-                session, principal.merchant_id, principal.user_id, idempotency_key, fingerprint
-            )
-            if stored is not None:
-                return stored.status_code, stored.body  # the unit of work rolls the duplicate bytes back
-        now = utcnow()
-        attachment = Attachment(
-            id=attachment_id,
-            merchant_id=principal.merchant_id,
-            ticket_id=ticket.id,
-            uploader_id=principal.user_id,
-            uploader_role=principal.role.value,
-            filename=filename,
-            content_type=content_type,
-            size_bytes=size,
-            sha256=digest.hexdigest(),
-            storage=storage.name,
-            storage_key=key,
-            created_at=now,
-        )
-        session.add(attachment)
-        record(
-            session,
-            ticket,
-            Actor.of(principal),
-            "attachment",
-            None,
-            {"attachment_id": str(attachment_id), "filename": filename, "size_bytes": size},
-            now,
-        )
-        body = AttachmentRead.model_validate(attachment).model_dump(mode="json")
-        if idempotency_key:
-            await idempotency.remember(session, principal.merchant_id, principal.user_id, idempotency_key, 201, body)
-        await session.commit()
-        return 201, body
+    attachment_id = uuid.uuid4()
+    key = await storage.write(session, principal.merchant_id, str(attachment_id), measured())
+    now = utcnow()
+    attachment = Attachment(
+        id=attachment_id,
+        merchant_id=principal.merchant_id,
+        ticket_id=ticket.id,
+        uploader_id=principal.user_id,
+        uploader_role=principal.role.value,
+        filename=filename,
+        content_type=content_type,
+        size_bytes=size,
+        sha256=digest.hexdigest(),
+        storage=storage.name,
+        storage_key=key,
+        created_at=now,
+    )
+    session.add(attachment)
+    audit(
+        session,
+        ticket,
+        Actor.of(principal),
+        "attachment",
+        None,
+        {"attachment_id": str(attachment_id), "filename": filename, "size_bytes": size},
+        now,
+    )
+    return AttachmentRead.model_validate(attachment)
 
 
 def _customer_may_see(principal: Principal, attachment: Attachment, visibility: str | None) -> bool:

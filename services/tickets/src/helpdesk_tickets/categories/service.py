@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_servicekit import idempotency
 from helpdesk_servicekit.auth import Principal
+from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.deps import Sessions
 from helpdesk_servicekit.errors import Conflict, NotFound
 from helpdesk_tickets.categories import repository
 from helpdesk_tickets.categories.schemas import CategoryCreate, CategoryRead, CategoryUpdate
 from helpdesk_tickets.models import Category
 from helpdesk_tickets.problems import field_error
-from helpdesk_tickets.shared import Sessions, utcnow
 
 
 async def ensure_usable_category(session: AsyncSession, merchant_id: str, category_id: uuid.UUID) -> None:
@@ -44,36 +43,22 @@ async def _check_parent(
         current = parent.parent_id
 
 
-async def create_category(
-    sessions: Sessions, principal: Principal, data: CategoryCreate, idempotency_key: str | None
-) -> tuple[int, dict[str, Any]]:
-    async with unit_of_work(sessions) as session:
-        if idempotency_key:
-            fingerprint = idempotency.fingerprint("create_category", data.model_dump(mode="json"))
-            stored = await idempotency.reserve(
-                session, principal.merchant_id, principal.user_id, idempotency_key, fingerprint
-            )
-            if stored is not None:
-                return stored.status_code, stored.body
-        if await repository.name_taken(session, principal.merchant_id, data.name, None):
-            raise Conflict(f"a category named {data.name!r} already exists")
-        await _check_parent(session, principal.merchant_id, data.parent_id, None)
-        now = utcnow()
-        category = Category(
-            merchant_id=principal.merchant_id,
-            name=data.name,
-            description=data.description,
-            parent_id=data.parent_id,
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(category)
-        body = CategoryRead.model_validate(category).model_dump(mode="json")
-        if idempotency_key:
-            await idempotency.remember(session, principal.merchant_id, principal.user_id, idempotency_key, 201, body)
-        await session.commit()
-        return 201, body
+async def create_category(session: AsyncSession, principal: Principal, data: CategoryCreate) -> CategoryRead:
+    if await repository.name_taken(session, principal.merchant_id, data.name, None):
+        raise Conflict(f"a category named {data.name!r} already exists")
+    await _check_parent(session, principal.merchant_id, data.parent_id, None)
+    now = utcnow()
+    category = Category(
+        merchant_id=principal.merchant_id,
+        name=data.name,
+        description=data.description,
+        parent_id=data.parent_id,
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(category)
+    return CategoryRead.model_validate(category)
 
 
 async def list_categories(sessions: Sessions, principal: Principal, include_inactive: bool) -> list[CategoryRead]:

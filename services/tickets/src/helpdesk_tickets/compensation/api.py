@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from helpdesk_servicekit.auth import ManagerPrincipal, StaffPrincipal
-from helpdesk_servicekit.idempotency import IdempotencyKey
+from helpdesk_servicekit.idempotency import IdempotencyKey, run_once
 from helpdesk_tickets.compensation import service
 from helpdesk_tickets.compensation.schemas import (
     CompensationCreate,
@@ -14,7 +14,7 @@ from helpdesk_tickets.compensation.schemas import (
     CompensationList,
     CompensationRead,
 )
-from helpdesk_tickets.context import Ctx
+from helpdesk_tickets.deps import SessionsDep, Settings
 
 router = APIRouter(prefix="/v1/tickets", tags=["compensation"])
 
@@ -24,20 +24,27 @@ async def request_compensation(
     ticket_id: uuid.UUID,
     data: CompensationCreate,
     principal: StaffPrincipal,
-    ctx: Ctx,
+    sessions: SessionsDep,
+    settings: Settings,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Issue a compensation (or request one above the approval threshold)."""
-    status, body = await service.request_compensation(
-        ctx.sessions, principal, ticket_id, data, ctx.settings, idempotency_key
+    stored = await run_once(
+        sessions,
+        principal,
+        idempotency_key,
+        ("compensation", str(ticket_id), data.model_dump(mode="json")),
+        lambda session: service.request_compensation(session, principal, ticket_id, data, settings),
     )
-    return JSONResponse(body, status_code=status)
+    return stored.response()
 
 
 @router.get("/{ticket_id}/compensations", response_model=CompensationList)
-async def list_compensations(ticket_id: uuid.UUID, principal: StaffPrincipal, ctx: Ctx) -> CompensationList:
+async def list_compensations(
+    ticket_id: uuid.UUID, principal: StaffPrincipal, sessions: SessionsDep
+) -> CompensationList:
     """The ticket's compensations, newest first, with totals per currency."""
-    return await service.list_compensations(ctx.sessions, principal, ticket_id)
+    return await service.list_compensations(sessions, principal, ticket_id)
 
 
 @router.post("/{ticket_id}/compensations/{compensation_id}/decision", response_model=CompensationRead)
@@ -46,7 +53,7 @@ async def decide(
     compensation_id: uuid.UUID,
     data: CompensationDecision,
     principal: ManagerPrincipal,
-    ctx: Ctx,
+    sessions: SessionsDep,
 ) -> CompensationRead:
     """A manager approves or rejects a pending compensation."""
-    return await service.decide(ctx.sessions, principal, ticket_id, compensation_id, data)
+    return await service.decide(sessions, principal, ticket_id, compensation_id, data)

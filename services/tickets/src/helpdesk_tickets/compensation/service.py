@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts import CompensationType, TicketCompensationIssued
-from helpdesk_servicekit import idempotency
 from helpdesk_servicekit.auth import Principal
+from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.deps import Sessions
 from helpdesk_servicekit.errors import Conflict, NotFound
 from helpdesk_tickets.compensation import repository
 from helpdesk_tickets.compensation.schemas import (
@@ -27,11 +28,11 @@ from helpdesk_tickets.compensation.schemas import (
     CurrencyTotal,
 )
 from helpdesk_tickets.domain.compensation import MINOR_UNITS, InvalidAmount, check_amount, needs_approval
-from helpdesk_tickets.merchant_settings.service import load_policy
+from helpdesk_tickets.merchant_settings.service import load_merchant_settings
 from helpdesk_tickets.models import Compensation, Ticket
 from helpdesk_tickets.problems import field_error
 from helpdesk_tickets.settings import TicketsSettings
-from helpdesk_tickets.shared import Actor, Sessions, actor_fields, emit, load_visible, record, snapshot, touch, utcnow
+from helpdesk_tickets.shared import Actor, actor_fields, audit, emit, load_visible, snapshot, touch
 
 ISSUED, PENDING, REJECTED = "issued", "pending_approval", "rejected"
 
@@ -68,54 +69,41 @@ def _describe(compensation: Compensation) -> dict[str, Any]:
 
 
 async def request_compensation(
-    sessions: Sessions,
+    session: AsyncSession,
     principal: Principal,
     ticket_id: uuid.UUID,
     data: CompensationCreate,
     defaults: TicketsSettings,
-    idempotency_key: str | None = None,
-) -> tuple[int, dict[str, Any]]:
+) -> CompensationRead:
     """Issue a compensation now, or park it for a manager's approval when it is above the threshold."""
     try:
         amount = check_amount(data.amount, data.currency)
     except InvalidAmount as exc:
         raise field_error(f"body.{exc.field}", str(exc)) from None
-    async with unit_of_work(sessions) as session:
-        if idempotency_key:
-            fingerprint = idempotency.fingerprint("compensation", str(ticket_id), data.model_dump(mode="json"))
-            stored = await idempotency.reserve(
-                session, principal.merchant_id, principal.user_id, idempotency_key, fingerprint
-            )
-            if stored is not None:
-                return stored.status_code, stored.body
-        ticket = await load_visible(session, principal, ticket_id, for_update=True)
-        policy = await load_policy(session, principal.merchant_id, defaults)
-        now = utcnow()
-        compensation = Compensation(
-            merchant_id=ticket.merchant_id,
-            ticket_id=ticket.id,
-            type=data.type.value,
-            amount=amount,
-            currency=data.currency,
-            order_id=data.order_id or ticket.order_id,
-            reason=data.reason,
-            status=PENDING,
-            requested_by=principal.user_id,
-            requested_role=principal.role.value,
-            created_at=now,
-        )
-        session.add(compensation)
-        actor = Actor.of(principal)
-        if needs_approval(amount, policy.threshold_for(data.currency), principal.role):
-            touch(ticket, now)
-        else:
-            await _issue(session, ticket, compensation, actor)
-        record(session, ticket, actor, "compensation", None, _describe(compensation), now)
-        body = CompensationRead.model_validate(compensation).model_dump(mode="json")
-        if idempotency_key:
-            await idempotency.remember(session, principal.merchant_id, principal.user_id, idempotency_key, 201, body)
-        await session.commit()
-        return 201, body
+    ticket = await load_visible(session, principal, ticket_id, for_update=True)
+    merchant_settings = await load_merchant_settings(session, principal.merchant_id, defaults)
+    now = utcnow()
+    compensation = Compensation(
+        merchant_id=ticket.merchant_id,
+        ticket_id=ticket.id,
+        type=data.type.value,
+        amount=amount,
+        currency=data.currency,
+        order_id=data.order_id or ticket.order_id,
+        reason=data.reason,
+        status=PENDING,
+        requested_by=principal.user_id,
+        requested_role=principal.role.value,
+        created_at=now,
+    )
+    session.add(compensation)
+    actor = Actor.of(principal)
+    if needs_approval(amount, merchant_settings.threshold_for(data.currency), principal.role):
+        touch(ticket, now)
+    else:
+        await _issue(session, ticket, compensation, actor)
+    audit(session, ticket, actor, "compensation", None, _describe(compensation), now)
+    return CompensationRead.model_validate(compensation)
 
 
 async def decide(
@@ -144,7 +132,7 @@ async def decide(
         else:
             compensation.status = REJECTED
             touch(ticket, now)
-        record(session, ticket, actor, "compensation_status", old["status"], compensation.status, now)
+        audit(session, ticket, actor, "compensation_status", old["status"], compensation.status, now)
         await session.commit()
         return CompensationRead.model_validate(compensation)
 

@@ -1,4 +1,4 @@
-"""Who may assign whom, and whether a routing decision still applies (DESIGN §3: tolerant of order)."""
+"""Who may assign whom, and whether a routing decision still applies (docs/architecture.md §3: tolerant of order)."""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from helpdesk_servicekit.auth import ManagerPrincipal
-from helpdesk_servicekit.idempotency import IdempotencyKey
-from helpdesk_tickets.context import Ctx
+from helpdesk_servicekit.idempotency import IdempotencyKey, run_once
+from helpdesk_tickets.deps import SessionsDep
 from helpdesk_tickets.escalation import service
 from helpdesk_tickets.escalation.schemas import EscalationCreate
 from helpdesk_tickets.tickets.schemas import TicketRead
@@ -20,9 +20,15 @@ async def escalate(
     ticket_id: uuid.UUID,
     data: EscalationCreate,
     principal: ManagerPrincipal,
-    ctx: Ctx,
+    sessions: SessionsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Raise the ticket to `level` (2 or 3); never a downgrade."""
-    status, body = await service.escalate(ctx.sessions, principal, ticket_id, data.level, data.reason, idempotency_key)
-    return JSONResponse(body, status_code=status)
+    stored = await run_once(
+        sessions,
+        principal,
+        idempotency_key,
+        ("escalate", str(ticket_id), data.level, data.reason),
+        lambda session: service.escalate(session, principal, ticket_id, data.level, data.reason),
+    )
+    return stored.response()

@@ -5,30 +5,17 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts import EscalationReason, SlaMetric, TicketEscalated, TicketStatus
 from helpdesk_servicekit.auth import Principal
-from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.errors import Conflict
 from helpdesk_tickets import repository
 from helpdesk_tickets.domain.escalation import EscalationRefused, check_manual_escalation, sla_escalation_target
 from helpdesk_tickets.models import Ticket
-from helpdesk_tickets.shared import (
-    Actor,
-    Sessions,
-    actor_fields,
-    emit,
-    load_visible,
-    record,
-    remember,
-    replay_or_reserve,
-    snapshot,
-    touch,
-    utcnow,
-)
+from helpdesk_tickets.shared import Actor, actor_fields, audit, emit, load_visible, snapshot, touch
 from helpdesk_tickets.tickets.schemas import TicketRead
 
 log = logging.getLogger(__name__)
@@ -48,7 +35,7 @@ async def _raise_level(
     ticket.escalation_level = level
     touch(ticket, now)
     detail = {"level": level, "reason": reason.value, "metric": metric.value if metric else None}
-    record(session, ticket, actor, "escalation_level", previous, detail | ({"note": note} if note else {}), now)
+    audit(session, ticket, actor, "escalation_level", previous, detail | ({"note": note} if note else {}), now)
     await emit(
         session,
         ticket,
@@ -64,30 +51,18 @@ async def _raise_level(
 
 
 async def escalate(
-    sessions: Sessions,
-    principal: Principal,
-    ticket_id: uuid.UUID,
-    level: int,
-    note: str | None,
-    idempotency_key: str | None = None,
-) -> tuple[int, dict[str, Any]]:
+    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID, level: int, note: str | None
+) -> TicketRead:
     """A manager raises the ticket's level (never lowers it) → `ticket.escalated` with reason manual."""
-    async with unit_of_work(sessions) as session:
-        stored = await replay_or_reserve(session, principal, idempotency_key, "escalate", str(ticket_id), level, note)
-        if stored is not None:
-            return stored.status_code, stored.body
-        ticket = await load_visible(session, principal, ticket_id, for_update=True)
-        if ticket.status == TicketStatus.CLOSED.value:
-            raise Conflict("a closed ticket cannot be escalated")
-        try:
-            check_manual_escalation(ticket.escalation_level, level)
-        except EscalationRefused as exc:
-            raise Conflict(str(exc), current_level=ticket.escalation_level) from None
-        await _raise_level(session, ticket, level, EscalationReason.MANUAL, None, Actor.of(principal), utcnow(), note)
-        body = TicketRead.model_validate(ticket).model_dump(mode="json")
-        await remember(session, principal, idempotency_key, 201, body)
-        await session.commit()
-        return 201, body
+    ticket = await load_visible(session, principal, ticket_id, for_update=True)
+    if ticket.status == TicketStatus.CLOSED.value:
+        raise Conflict("a closed ticket cannot be escalated")
+    try:
+        check_manual_escalation(ticket.escalation_level, level)
+    except EscalationRefused as exc:
+        raise Conflict(str(exc), current_level=ticket.escalation_level) from None
+    await _raise_level(session, ticket, level, EscalationReason.MANUAL, None, Actor.of(principal), utcnow(), note)
+    return TicketRead.model_validate(ticket)
 
 
 async def apply_sla_escalation(

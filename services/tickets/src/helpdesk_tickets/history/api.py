@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 
 from helpdesk_servicekit.auth import StaffPrincipal
 from helpdesk_servicekit.pagination import Page, PageParams, page_params
-from helpdesk_tickets.context import Ctx
+from helpdesk_tickets.deps import SessionsDep
 from helpdesk_tickets.history import service
 from helpdesk_tickets.history.schemas import HistoryRead
 
@@ -16,7 +16,10 @@ router = APIRouter(prefix="/v1/tickets", tags=["history"])
 
 @router.get("/{ticket_id}/history", response_model=Page[HistoryRead])
 async def ticket_history(
-    ticket_id: uuid.UUID, principal: StaffPrincipal, ctx: Ctx, page: Annotated[PageParams, Depends(page_params)]
+    ticket_id: uuid.UUID,
+    principal: StaffPrincipal,
+    sessions: SessionsDep,
+    page: Annotated[PageParams, Depends(page_params)],
 ) -> Page[HistoryRead]:
     """The ticket's audit trail, newest first (read-only: there is no way to change it)."""
-    return await service.ticket_history(ctx.sessions, principal, ticket_id, page.limit, page.cursor)
+    return await service.ticket_history(sessions, principal, ticket_id, page.limit, page.cursor)

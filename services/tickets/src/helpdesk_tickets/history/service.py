@@ -1,4 +1,4 @@
-"""Reading the audit trail. Writing it is `shared.record`, inside each change's own transaction."""
+"""Reading the audit trail. Writing it is `shared.audit`, inside each change's own transaction."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import uuid
 
 from helpdesk_servicekit.auth import Principal
 from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.deps import Sessions
 from helpdesk_servicekit.errors import Unprocessable
 from helpdesk_servicekit.pagination import Page, decode_cursor, encode_cursor
 from helpdesk_tickets.history import repository
 from helpdesk_tickets.history.schemas import HistoryRead
-from helpdesk_tickets.shared import Sessions, load_visible
+from helpdesk_tickets.shared import load_visible
 
 
 async def ticket_history(

@@ -1,4 +1,4 @@
-"""The policy a merchant runs under: service defaults overridden by the merchant's own settings."""
+"""The settings a merchant runs under (`MerchantSettings`): service defaults overridden by the merchant's own rows."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_servicekit.auth import Principal
+from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.deps import Sessions
 from helpdesk_tickets.merchant_settings import repository
 from helpdesk_tickets.merchant_settings.schemas import MerchantSettingsRead, MerchantSettingsUpdate
-from helpdesk_tickets.models import MerchantSettings
+from helpdesk_tickets.models import MerchantSettingsOverrides
 from helpdesk_tickets.settings import TicketsSettings
-from helpdesk_tickets.shared import Sessions, utcnow
 
 
 @dataclass(frozen=True)
-class Policy:
+class MerchantSettings:
     auto_close_after: timedelta
     reopen_window: timedelta
     approval_threshold: Decimal | None
@@ -28,7 +29,7 @@ class Policy:
         return self.approval_thresholds.get(currency, self.approval_threshold)
 
 
-def _policy(row: MerchantSettings | None, defaults: TicketsSettings) -> Policy:
+def _effective(row: MerchantSettingsOverrides | None, defaults: TicketsSettings) -> MerchantSettings:
     auto_close = row.auto_close_seconds if row and row.auto_close_seconds is not None else defaults.auto_close_seconds
     reopen = (
         row.reopen_window_seconds if row and row.reopen_window_seconds is not None else defaults.reopen_window_seconds
@@ -39,15 +40,17 @@ def _policy(row: MerchantSettings | None, defaults: TicketsSettings) -> Policy:
         else defaults.compensation_approval_threshold
     )
     per_currency = {k: Decimal(v) for k, v in (row.approval_thresholds if row else {}).items()}
-    return Policy(timedelta(seconds=auto_close), timedelta(seconds=reopen), threshold, per_currency)
+    return MerchantSettings(timedelta(seconds=auto_close), timedelta(seconds=reopen), threshold, per_currency)
 
 
-async def load_policy(session: AsyncSession, merchant_id: str, defaults: TicketsSettings) -> Policy:
-    return _policy(await repository.get(session, merchant_id), defaults)
+async def load_merchant_settings(
+    session: AsyncSession, merchant_id: str, defaults: TicketsSettings
+) -> MerchantSettings:
+    return _effective(await repository.get(session, merchant_id), defaults)
 
 
-def _read(merchant_id: str, row: MerchantSettings | None, defaults: TicketsSettings) -> MerchantSettingsRead:
-    policy = _policy(row, defaults)
+def _read(merchant_id: str, row: MerchantSettingsOverrides | None, defaults: TicketsSettings) -> MerchantSettingsRead:
+    merchant_settings = _effective(row, defaults)
     overridden = [
         name
         for name in ("auto_close_seconds", "reopen_window_seconds", "approval_threshold")
@@ -55,10 +58,10 @@ def _read(merchant_id: str, row: MerchantSettings | None, defaults: TicketsSetti
     ] + (["approval_thresholds"] if row is not None and row.approval_thresholds else [])
     return MerchantSettingsRead(
         merchant_id=merchant_id,
-        auto_close_seconds=int(policy.auto_close_after.total_seconds()),
-        reopen_window_seconds=int(policy.reopen_window.total_seconds()),
-        approval_threshold=policy.approval_threshold,
-        approval_thresholds=policy.approval_thresholds,
+        auto_close_seconds=int(merchant_settings.auto_close_after.total_seconds()),
+        reopen_window_seconds=int(merchant_settings.reopen_window.total_seconds()),
+        approval_threshold=merchant_settings.approval_threshold,
+        approval_thresholds=merchant_settings.approval_thresholds,
         overridden=overridden,
         updated_at=row.updated_at if row else None,
         updated_by=row.updated_by if row else None,
@@ -77,7 +80,7 @@ async def put_settings(
     async with unit_of_work(sessions) as session:
         row = await repository.get(session, principal.merchant_id, for_update=True)
         if row is None:
-            row = MerchantSettings(merchant_id=principal.merchant_id, updated_at=utcnow())
+            row = MerchantSettingsOverrides(merchant_id=principal.merchant_id, updated_at=utcnow())
             session.add(row)
         row.auto_close_seconds = data.auto_close_seconds
         row.reopen_window_seconds = data.reopen_window_seconds

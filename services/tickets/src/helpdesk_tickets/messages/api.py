@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from helpdesk_servicekit.auth import CurrentPrincipal
-from helpdesk_servicekit.idempotency import IdempotencyKey
-from helpdesk_tickets.context import Ctx
+from helpdesk_servicekit.idempotency import IdempotencyKey, run_once
+from helpdesk_tickets.deps import SessionsDep, Settings
 from helpdesk_tickets.messages import service
 from helpdesk_tickets.messages.schemas import MessageCreate, MessageRead
 
@@ -19,14 +19,22 @@ async def add_message(
     ticket_id: uuid.UUID,
     data: MessageCreate,
     principal: CurrentPrincipal,
-    ctx: Ctx,
+    sessions: SessionsDep,
+    settings: Settings,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """A public reply (anyone on the ticket) or an internal note (staff), optionally with uploaded attachments."""
-    status, body = await service.add_message(ctx.sessions, principal, ticket_id, data, ctx.settings, idempotency_key)
-    return JSONResponse(body, status_code=status)
+    request = ("add_message", str(ticket_id), data.model_dump(mode="json"))
+    stored = await run_once(
+        sessions,
+        principal,
+        idempotency_key,
+        request,
+        lambda session: service.add_message(session, principal, ticket_id, data, settings),
+    )
+    return stored.response()
 
 
 @router.get("/{ticket_id}/messages", response_model=list[MessageRead])
-async def list_messages(ticket_id: uuid.UUID, principal: CurrentPrincipal, ctx: Ctx) -> list[MessageRead]:
-    return await service.list_messages(ctx.sessions, principal, ticket_id)
+async def list_messages(ticket_id: uuid.UUID, principal: CurrentPrincipal, sessions: SessionsDep) -> list[MessageRead]:
+    return await service.list_messages(sessions, principal, ticket_id)

@@ -3,61 +3,36 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts import Role, TicketMessageAdded, TicketStatus, Visibility
 from helpdesk_servicekit.auth import Principal
+from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.deps import Sessions
 from helpdesk_servicekit.errors import Conflict, Forbidden
 from helpdesk_tickets.attachments import repository as attachments_repository
 from helpdesk_tickets.attachments.schemas import AttachmentRead
 from helpdesk_tickets.domain.lifecycle import ReplyNotAllowed, check_reply, status_after_reply
-from helpdesk_tickets.merchant_settings.service import load_policy
+from helpdesk_tickets.merchant_settings.service import load_merchant_settings
 from helpdesk_tickets.messages import repository
 from helpdesk_tickets.messages.schemas import MessageCreate, MessageRead
 from helpdesk_tickets.models import Message, Ticket
 from helpdesk_tickets.problems import field_error
 from helpdesk_tickets.settings import TicketsSettings
-from helpdesk_tickets.shared import (
-    Actor,
-    Sessions,
-    actor_fields,
-    emit,
-    load_visible,
-    record,
-    remember,
-    replay_or_reserve,
-    snapshot,
-    touch,
-    utcnow,
-)
-from helpdesk_tickets.tickets import operations
+from helpdesk_tickets.shared import Actor, actor_fields, audit, emit, load_visible, snapshot, touch
+from helpdesk_tickets.tickets import changes
 
 
 async def add_message(
-    sessions: Sessions,
-    principal: Principal,
-    ticket_id: uuid.UUID,
-    data: MessageCreate,
-    defaults: TicketsSettings,
-    idempotency_key: str | None = None,
-) -> tuple[int, dict[str, Any]]:
+    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID, data: MessageCreate, defaults: TicketsSettings
+) -> MessageRead:
     """A public reply or an internal note; an internal note's body never goes into the event."""
     if data.visibility is Visibility.INTERNAL and not principal.is_staff:
         raise Forbidden("only agents and managers add internal notes")
-    async with unit_of_work(sessions) as session:
-        fingerprint = ("add_message", str(ticket_id), data.model_dump(mode="json"))
-        stored = await replay_or_reserve(session, principal, idempotency_key, *fingerprint)
-        if stored is not None:
-            return stored.status_code, stored.body
-        ticket = await load_visible(session, principal, ticket_id, for_update=True)
-        read = await post_message(session, principal, ticket, data, defaults)
-        body = read.model_dump(mode="json")
-        await remember(session, principal, idempotency_key, 201, body)
-        await session.commit()
-        return 201, body
+    ticket = await load_visible(session, principal, ticket_id, for_update=True)
+    return await post_message(session, principal, ticket, data, defaults)
 
 
 async def post_message(
@@ -104,7 +79,7 @@ async def post_message(
     touch(ticket, now)
     attachment_ids = [a.id for a in attachments]
     detail = {"message_id": str(message.id), "attachment_ids": [str(i) for i in attachment_ids]}
-    record(session, ticket, actor, "message" if public else "note", None, detail, now)
+    audit(session, ticket, actor, "message" if public else "note", None, detail, now)
     await emit(
         session,
         ticket,
@@ -122,8 +97,8 @@ async def post_message(
     )
     target = status_after_reply(current, by_customer=by_customer, public=public) if moves_status else None
     if target is not None:
-        policy = await load_policy(session, principal.merchant_id, defaults)
-        await operations.change_status(session, ticket, target, actor, now, policy)
+        merchant_settings = await load_merchant_settings(session, principal.merchant_id, defaults)
+        await changes.change_status(session, ticket, target, actor, now, merchant_settings)
     read = MessageRead.model_validate(message)
     read.attachments = [AttachmentRead.model_validate(a) for a in attachments]
     return read

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from helpdesk_servicekit.auth import CurrentPrincipal
-from helpdesk_servicekit.idempotency import IdempotencyKey
-from helpdesk_tickets.context import Ctx
+from helpdesk_servicekit.idempotency import IdempotencyKey, run_once
+from helpdesk_tickets.deps import SessionsDep, Settings
 from helpdesk_tickets.resolution import service
 from helpdesk_tickets.resolution.schemas import ResolutionAnswer
 from helpdesk_tickets.tickets.schemas import TicketRead
@@ -20,11 +20,17 @@ async def answer_resolution(
     ticket_id: uuid.UUID,
     data: ResolutionAnswer,
     principal: CurrentPrincipal,
-    ctx: Ctx,
+    sessions: SessionsDep,
+    settings: Settings,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The ticket's customer accepts (→ closed) or rejects (→ reopened) its resolution."""
-    status, body = await service.answer_resolution(
-        ctx.sessions, principal, ticket_id, data, ctx.settings, idempotency_key
+    stored = await run_once(
+        sessions,
+        principal,
+        idempotency_key,
+        ("resolution", str(ticket_id), data.model_dump(mode="json")),
+        lambda session: service.answer_resolution(session, principal, ticket_id, data, settings),
+        status_code=200,
     )
-    return JSONResponse(body, status_code=status)
+    return stored.response()

@@ -6,65 +6,52 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts import Role, TicketStatus, Visibility
+from helpdesk_servicekit.app import Runtime
 from helpdesk_servicekit.auth import Principal
-from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.errors import Forbidden, InvalidTransition
 from helpdesk_servicekit.timers import DueTimer, TimerWorker
 from helpdesk_tickets import repository
-from helpdesk_tickets.merchant_settings.service import load_policy
+from helpdesk_tickets.merchant_settings.service import load_merchant_settings
 from helpdesk_tickets.messages.schemas import MessageCreate
 from helpdesk_tickets.messages.service import post_message
 from helpdesk_tickets.resolution.schemas import ResolutionAnswer
 from helpdesk_tickets.settings import TicketsSettings
-from helpdesk_tickets.shared import Actor, Sessions, load_visible, record, remember, replay_or_reserve, utcnow
-from helpdesk_tickets.tickets import operations
+from helpdesk_tickets.shared import Actor, audit, load_visible
+from helpdesk_tickets.tickets import changes
 from helpdesk_tickets.tickets.schemas import TicketRead
 
 log = logging.getLogger(__name__)
 
 
 async def answer_resolution(
-    sessions: Sessions,
-    principal: Principal,
-    ticket_id: uuid.UUID,
-    data: ResolutionAnswer,
-    defaults: TicketsSettings,
-    idempotency_key: str | None = None,
-) -> tuple[int, dict[str, Any]]:
+    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID, data: ResolutionAnswer, defaults: TicketsSettings
+) -> TicketRead:
     """The ticket's customer accepts (→ closed) or rejects (→ reopened) the resolution; a comment is a reply."""
     if principal.role is not Role.CUSTOMER:
         raise Forbidden("only the ticket's customer confirms or rejects its resolution")
-    async with unit_of_work(sessions) as session:
-        fingerprint = ("resolution", str(ticket_id), data.model_dump(mode="json"))
-        stored = await replay_or_reserve(session, principal, idempotency_key, *fingerprint)
-        if stored is not None:
-            return stored.status_code, stored.body
-        ticket = await load_visible(session, principal, ticket_id, for_update=True)
-        status = TicketStatus(ticket.status)
-        if status is not TicketStatus.RESOLVED:
-            raise InvalidTransition(
-                f"only a resolved ticket can be confirmed or rejected; this one is {status.value}",
-                current=status.value,
-                allowed=[],
-            )
-        now = utcnow()
-        actor = Actor.of(principal)
-        record(session, ticket, actor, "resolution", None, {"accepted": data.accepted}, now)
-        policy = await load_policy(session, principal.merchant_id, defaults)
-        target = TicketStatus.CLOSED if data.accepted else TicketStatus.REOPENED
-        await operations.change_status(session, ticket, target, actor, now, policy)
-        if data.comment:
-            comment = MessageCreate(body=data.comment, visibility=Visibility.PUBLIC)
-            await post_message(session, principal, ticket, comment, defaults, moves_status=False)
-        body = TicketRead.model_validate(ticket).model_dump(mode="json")
-        await remember(session, principal, idempotency_key, 200, body)
-        await session.commit()
-        return 200, body
+    ticket = await load_visible(session, principal, ticket_id, for_update=True)
+    status = TicketStatus(ticket.status)
+    if status is not TicketStatus.RESOLVED:
+        raise InvalidTransition(
+            f"only a resolved ticket can be confirmed or rejected; this one is {status.value}",
+            current=status.value,
+            allowed=[],
+        )
+    now = utcnow()
+    actor = Actor.of(principal)
+    audit(session, ticket, actor, "resolution", None, {"accepted": data.accepted}, now)
+    merchant_settings = await load_merchant_settings(session, principal.merchant_id, defaults)
+    target = TicketStatus.CLOSED if data.accepted else TicketStatus.REOPENED
+    await changes.change_status(session, ticket, target, actor, now, merchant_settings)
+    if data.comment:
+        comment = MessageCreate(body=data.comment, visibility=Visibility.PUBLIC)
+        await post_message(session, principal, ticket, comment, defaults, moves_status=False)
+    return TicketRead.model_validate(ticket)
 
 
 async def close_unanswered(session: AsyncSession, timer: DueTimer) -> None:
@@ -72,15 +59,15 @@ async def close_unanswered(session: AsyncSession, timer: DueTimer) -> None:
     ticket = await repository.get_ticket(session, timer.merchant_id, uuid.UUID(timer.key), for_update=True)
     if ticket is None or ticket.status != TicketStatus.RESOLVED.value:
         return
-    await operations.change_status(session, ticket, TicketStatus.CLOSED, Actor.system("auto-close"), utcnow())
+    await changes.change_status(session, ticket, TicketStatus.CLOSED, Actor.system("auto-close"), utcnow())
 
 
-async def auto_close_worker(runtime: Any, stop: asyncio.Event) -> None:
+async def auto_close_worker(runtime: Runtime[TicketsSettings], stop: asyncio.Event) -> None:
     """Background task: fire due auto-close timers (any number of replicas may run it)."""
     worker = TimerWorker(
         runtime.engine,
         runtime.sessions,
-        {operations.AUTO_CLOSE: close_unanswered},
-        listen_dsn=runtime.settings.service_dsn.replace("postgresql+asyncpg://", "postgresql://", 1),
+        {changes.AUTO_CLOSE: close_unanswered},
+        listen_dsn=runtime.settings.listen_dsn,
     )
     await worker.run(stop)

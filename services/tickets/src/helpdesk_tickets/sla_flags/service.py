@@ -11,9 +11,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk_servicekit.clock import utcnow
 from helpdesk_tickets import repository
 from helpdesk_tickets.domain.sla import ClockFlag, apply_clock_event, summarize
-from helpdesk_tickets.shared import Actor, record, touch, utcnow
+from helpdesk_tickets.shared import Actor, audit, touch
 
 
 async def apply_clock_event_to_ticket(
@@ -41,5 +42,5 @@ async def apply_clock_event_to_ticket(
     ticket.sla_state = state.value
     touch(ticket, now)
     if previous_state != state.value:
-        record(session, ticket, Actor.system("sla"), "sla_state", previous_state, state.value, now)
+        audit(session, ticket, Actor.system("sla"), "sla_state", previous_state, state.value, now)
     return True

@@ -10,13 +10,12 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from helpdesk_contracts import Priority, TicketStatus
+from helpdesk_contracts import Priority, TicketStatus, normalize_tag
 from helpdesk_servicekit.auth import CurrentPrincipal, StaffPrincipal
 from helpdesk_servicekit.idempotency import IdempotencyKey
 from helpdesk_servicekit.pagination import Page, PageParams, page_params
-from helpdesk_tickets.context import Ctx
+from helpdesk_tickets.deps import SessionsDep, Settings
 from helpdesk_tickets.domain.sla import SlaState
-from helpdesk_tickets.domain.tickets import normalize_tag
 from helpdesk_tickets.repository import Sort, TicketFilter
 from helpdesk_tickets.tickets import service
 from helpdesk_tickets.tickets.schemas import StatusChange, TagsChange, TicketCreate, TicketRead, TicketUpdate
@@ -73,46 +72,55 @@ async def queue_sort(sort: SortParam = "-created") -> Sort:
 
 @router.post("", status_code=201, response_model=TicketRead)
 async def create_ticket(
-    data: TicketCreate, principal: CurrentPrincipal, ctx: Ctx, idempotency_key: IdempotencyKey = None
+    data: TicketCreate, principal: CurrentPrincipal, sessions: SessionsDep, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
-    status, body = await service.create_ticket(ctx.sessions, principal, data, idempotency_key)
-    return JSONResponse(body, status_code=status)
+    stored = await service.create_ticket(sessions, principal, data, idempotency_key)
+    return stored.response()
 
 
 @router.get("", response_model=Page[TicketRead])
 async def list_tickets(
     principal: CurrentPrincipal,
-    ctx: Ctx,
+    sessions: SessionsDep,
     page: Annotated[PageParams, Depends(page_params)],
     query: Annotated[TicketFilter, Depends(queue_filter)],
     sort: Annotated[Sort, Depends(queue_sort)],
 ) -> Page[TicketRead]:
     """Queue views: filter, full-text search, sort by created / updated / priority / SLA due; cursor pages."""
-    return await service.list_tickets(ctx.sessions, principal, query, sort, page.limit, page.cursor)
+    return await service.list_tickets(sessions, principal, query, sort, page.limit, page.cursor)
 
 
 @router.get("/{ticket_id}", response_model=TicketRead)
-async def get_ticket(ticket_id: uuid.UUID, principal: CurrentPrincipal, ctx: Ctx) -> TicketRead:
-    return await service.get_ticket(ctx.sessions, principal, ticket_id)
+async def get_ticket(ticket_id: uuid.UUID, principal: CurrentPrincipal, sessions: SessionsDep) -> TicketRead:
+    return await service.get_ticket(sessions, principal, ticket_id)
 
 
 @router.patch("/{ticket_id}", response_model=TicketRead)
-async def update_ticket(ticket_id: uuid.UUID, data: TicketUpdate, principal: StaffPrincipal, ctx: Ctx) -> TicketRead:
-    return await service.update_ticket(ctx.sessions, principal, ticket_id, data)
+async def update_ticket(
+    ticket_id: uuid.UUID, data: TicketUpdate, principal: StaffPrincipal, sessions: SessionsDep
+) -> TicketRead:
+    return await service.update_ticket(sessions, principal, ticket_id, data)
 
 
 @router.post("/{ticket_id}/tags", response_model=TicketRead)
-async def add_tags(ticket_id: uuid.UUID, data: TagsChange, principal: StaffPrincipal, ctx: Ctx) -> TicketRead:
-    return await service.change_tags(ctx.sessions, principal, ticket_id, add=data.tags, remove=[])
+async def add_tags(
+    ticket_id: uuid.UUID, data: TagsChange, principal: StaffPrincipal, sessions: SessionsDep
+) -> TicketRead:
+    return await service.change_tags(sessions, principal, ticket_id, add=data.tags, remove=[])
 
 
 @router.delete("/{ticket_id}/tags/{tag}", response_model=TicketRead)
 async def remove_tag(
-    ticket_id: uuid.UUID, tag: Annotated[str, Path(min_length=1, max_length=64)], principal: StaffPrincipal, ctx: Ctx
+    ticket_id: uuid.UUID,
+    tag: Annotated[str, Path(min_length=1, max_length=64)],
+    principal: StaffPrincipal,
+    sessions: SessionsDep,
 ) -> TicketRead:
-    return await service.change_tags(ctx.sessions, principal, ticket_id, add=[], remove=[tag])
+    return await service.change_tags(sessions, principal, ticket_id, add=[], remove=[tag])
 
 
 @router.post("/{ticket_id}/status", response_model=TicketRead)
-async def change_status(ticket_id: uuid.UUID, data: StatusChange, principal: StaffPrincipal, ctx: Ctx) -> TicketRead:
-    return await service.change_status(ctx.sessions, principal, ticket_id, data.status, ctx.settings)
+async def change_status(
+    ticket_id: uuid.UUID, data: StatusChange, principal: StaffPrincipal, sessions: SessionsDep, settings: Settings
+) -> TicketRead:
+    return await service.change_status(sessions, principal, ticket_id, data.status, settings)

@@ -10,10 +10,10 @@ from helpdesk_contracts import TicketAssigned, TicketStatus, TicketStatusChanged
 from helpdesk_servicekit import timers
 from helpdesk_servicekit.errors import InvalidTransition
 from helpdesk_tickets.domain.lifecycle import ReopenWindowExpired, TransitionNotAllowed, check_transition
-from helpdesk_tickets.merchant_settings.service import Policy
+from helpdesk_tickets.merchant_settings.service import MerchantSettings
 from helpdesk_tickets.models import Ticket
 from helpdesk_tickets.problems import ReopenWindowClosed
-from helpdesk_tickets.shared import Actor, actor_fields, emit, record, snapshot, touch
+from helpdesk_tickets.shared import Actor, actor_fields, audit, emit, snapshot, touch
 
 AUTO_CLOSE = "auto_close"
 
@@ -24,11 +24,11 @@ async def change_status(
     target: TicketStatus,
     actor: Actor,
     now: datetime,
-    policy: Policy | None = None,
+    merchant_settings: MerchantSettings | None = None,
 ) -> None:
     """Move the ticket along the lifecycle table: a 409 naming the allowed targets otherwise.
 
-    Resolving plans the auto-close timer (the policy's delay); leaving `resolved` cancels it.
+    Resolving plans the auto-close timer (the merchant's delay); leaving `resolved` cancels it.
     """
     current = TicketStatus(ticket.status)
     try:
@@ -37,7 +37,7 @@ async def change_status(
             target,
             closed_at=ticket.closed_at,
             now=now,
-            reopen_window=policy.reopen_window if policy else None,
+            reopen_window=merchant_settings.reopen_window if merchant_settings else None,
         )
     except TransitionNotAllowed as exc:
         raise InvalidTransition(str(exc), current=current.value, allowed=[s.value for s in exc.allowed]) from None
@@ -45,14 +45,14 @@ async def change_status(
         raise ReopenWindowClosed(str(exc), closed_at=exc.closed_at.isoformat()) from None
     ticket.status = target.value
     if target is TicketStatus.RESOLVED:
-        assert policy is not None, "resolving needs the merchant policy (auto-close delay)"
+        assert merchant_settings is not None, "resolving needs the merchant's settings (auto-close delay)"
         ticket.resolved_at = now
         await timers.schedule(
             session,
             merchant_id=ticket.merchant_id,
             kind=AUTO_CLOSE,
             key=str(ticket.id),
-            fire_at=now + policy.auto_close_after,
+            fire_at=now + merchant_settings.auto_close_after,
             payload={"ticket_id": str(ticket.id)},
         )
     elif current is TicketStatus.RESOLVED:
@@ -60,7 +60,7 @@ async def change_status(
     if target is TicketStatus.CLOSED:
         ticket.closed_at = now
     touch(ticket, now)
-    record(session, ticket, actor, "status", current.value, target.value, now)
+    audit(session, ticket, actor, "status", current.value, target.value, now)
     await emit(
         session,
         ticket,
@@ -80,7 +80,7 @@ async def set_assignee(
         return False
     ticket.assignee_id = agent_id
     touch(ticket, now)
-    record(session, ticket, actor, "assignee", previous, agent_id, now)
+    audit(session, ticket, actor, "assignee", previous, agent_id, now)
     await emit(
         session,
         ticket,

@@ -9,34 +9,26 @@ from functools import partial
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from helpdesk_contracts import Role, TicketCreated, TicketStatus, TicketUpdated
-from helpdesk_servicekit import idempotency, outbox
+from helpdesk_contracts import Priority, Role, TicketCreated, TicketStatus, TicketUpdated, normalize_tags
+from helpdesk_servicekit import outbox
 from helpdesk_servicekit.auth import Principal
+from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.db import unit_of_work
+from helpdesk_servicekit.deps import Sessions
 from helpdesk_servicekit.errors import Forbidden, Unprocessable
+from helpdesk_servicekit.idempotency import StoredResponse, run_once
 from helpdesk_servicekit.pagination import Page, decode_cursor, encode_cursor
 from helpdesk_tickets import repository
 from helpdesk_tickets.categories.service import ensure_usable_category
-from helpdesk_tickets.domain.tickets import add_tags, normalize_tags, remove_tags
-from helpdesk_tickets.merchant_settings.service import load_policy
+from helpdesk_tickets.domain.tickets import add_tags, remove_tags
+from helpdesk_tickets.merchant_settings.service import load_merchant_settings
 from helpdesk_tickets.models import Ticket
 from helpdesk_tickets.repository import Sort, TicketFilter
 from helpdesk_tickets.settings import TicketsSettings
-from helpdesk_tickets.shared import (
-    Actor,
-    Sessions,
-    actor_fields,
-    emit,
-    events,
-    load_visible,
-    record,
-    snapshot,
-    touch,
-    utcnow,
-)
-from helpdesk_tickets.tickets import operations
+from helpdesk_tickets.shared import Actor, actor_fields, audit, emit, events, load_visible, snapshot, touch
+from helpdesk_tickets.tickets import changes
 from helpdesk_tickets.tickets.schemas import TicketCreate, TicketRead, TicketUpdate
 
 NEW_TICKET_DEFAULTS: dict[str, Any] = {
@@ -66,8 +58,8 @@ def _customer_of(principal: Principal, data: TicketCreate) -> str:
 
 async def create_ticket(
     sessions: Sessions, principal: Principal, data: TicketCreate, idempotency_key: str | None = None
-) -> tuple[int, dict[str, Any]]:
-    """Open a ticket (a customer for self, staff on behalf of `customer_id`); returns status and body."""
+) -> StoredResponse:
+    """Open a ticket (a customer for self, staff on behalf of `customer_id`) → 201 with the new ticket."""
     customer_id = _customer_of(principal, data)
     now = utcnow()
     actor = Actor.of(principal)
@@ -105,24 +97,16 @@ async def create_ticket(
     )
     if idempotency_key is None and data.category_id is None:
         ticket.number = await _write_alone(sessions, write)
-        return 201, TicketRead.model_validate(ticket).model_dump(mode="json")
-    async with unit_of_work(sessions) as session:
-        if idempotency_key:
-            request_hash = idempotency.fingerprint("create_ticket", data.model_dump(mode="json"))
-            stored = await idempotency.reserve(
-                session, principal.merchant_id, principal.user_id, idempotency_key, request_hash
-            )
-            if stored is not None:
-                return stored.status_code, stored.body
+        return StoredResponse(201, TicketRead.model_validate(ticket).model_dump(mode="json"))
+
+    async def work(session: AsyncSession) -> TicketRead:
         if data.category_id is not None:
             await ensure_usable_category(session, principal.merchant_id, data.category_id)
         ticket.number = await write(session)
         outbox.wake_after_commit(session)
-        body = TicketRead.model_validate(ticket).model_dump(mode="json")
-        if idempotency_key:
-            await idempotency.remember(session, principal.merchant_id, principal.user_id, idempotency_key, 201, body)
-        await session.commit()
-    return 201, body
+        return TicketRead.model_validate(ticket)
+
+    return await run_once(sessions, principal, idempotency_key, ("create_ticket", data.model_dump(mode="json")), work)
 
 
 async def _write_alone(sessions: Sessions, write: Callable[[AsyncConnection], Awaitable[int]]) -> int:
@@ -144,7 +128,7 @@ def _cursor_value(ticket: TicketRead, key: str) -> Any:
     value = {
         "created": ticket.created_at,
         "updated": ticket.updated_at,
-        "priority": ["low", "normal", "high", "urgent"].index(ticket.priority.value),
+        "priority": Priority(ticket.priority).rank,
         "sla_due": ticket.sla_due_at,
     }[key]
     return value.isoformat() if isinstance(value, datetime) else value
@@ -217,7 +201,7 @@ async def _apply_changes(session: Any, ticket: Ticket, changes: dict[str, Any], 
         setattr(ticket, name, value)
     touch(ticket, now)
     for name, value in changes.items():
-        record(
+        audit(
             session, ticket, actor, name.removesuffix("_id") if name == "category_id" else name, old[name], value, now
         )
     await emit(session, ticket, TicketUpdated(ticket=snapshot(ticket), changed=list(changes), **actor_fields(actor)))
@@ -242,7 +226,7 @@ async def change_status(
     """Move a ticket along the lifecycle table; anything else is a 409 naming the allowed targets."""
     async with unit_of_work(sessions) as session:
         ticket = await load_visible(session, principal, ticket_id, for_update=True)
-        policy = await load_policy(session, principal.merchant_id, defaults)
-        await operations.change_status(session, ticket, target, Actor.of(principal), utcnow(), policy)
+        merchant_settings = await load_merchant_settings(session, principal.merchant_id, defaults)
+        await changes.change_status(session, ticket, target, Actor.of(principal), utcnow(), merchant_settings)
         await session.commit()
         return TicketRead.model_validate(ticket)
