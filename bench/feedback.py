@@ -1,8 +1,9 @@
 """Survey results benchmark: 1,000,000 responses across 100 merchants and 2,000 agents, then 90-day results.
 
 Seeds a throwaway database (migrated with the real feedback migrations) with set-based SQL: the responses with
-one INSERT ... SELECT generate_series over a year, then the rollups the service keeps (per merchant, type, day,
-agent, category: counts per score) with one INSERT ... SELECT ... GROUP BY. Then measures p50/p99 latency of a
+one INSERT ... SELECT generate_series over a year, then the rollups the service keeps (per merchant, type, day
+and agent x category, agent, category or total: counts per score) with one INSERT ... SELECT ... GROUP BY
+GROUPING SETS. Then measures p50/p99 latency of a
 90-day results query (per day and in total: score, counts, response rate)
   - per merchant (a manager's view) and per agent (an agent's own view),
 through the service's own use case (`helpdesk_feedback.results.service.results`: rollup query, scoring, response
@@ -72,12 +73,15 @@ def seed_responses_sql(merchant: str, days: int) -> str:
     """
 
 
+# The four grains the service keeps, in one pass: GROUPING(agent_id, category_id) is the grain number.
 ROLLUPS = (
-    "INSERT INTO survey_rollups (merchant_id, survey_type, day, agent_id, category_id, invited, answered, scores)"
-    " SELECT merchant_id, survey_type, (responded_at AT TIME ZONE 'UTC')::date, coalesce(agent_id, ''), category_id,"
-    " count(*) * 5 / 3, count(*), ARRAY["
+    "INSERT INTO survey_rollups (merchant_id, survey_type, grain, agent_id, category_id, day, invited, answered,"
+    " scores)"
+    " SELECT merchant_id, survey_type, GROUPING(agent_id, category_id), coalesce(agent_id, ''),"
+    " coalesce(category_id, '00000000-0000-0000-0000-000000000000'), day, count(*) * 5 / 3, count(*), ARRAY["
     + ", ".join(f"count(*) FILTER (WHERE score = {s})::int" for s in range(11))
-    + "] FROM survey_responses GROUP BY 1, 2, 3, 4, 5"
+    + "] FROM (SELECT *, (responded_at AT TIME ZONE 'UTC')::date AS day FROM survey_responses) AS r"
+    " GROUP BY merchant_id, survey_type, day, GROUPING SETS ((agent_id, category_id), (agent_id), (category_id), ())"
 )
 
 
@@ -111,6 +115,11 @@ WHERE merchant_id = $1 AND survey_type = $2 AND responded_at >= $3 AND responded
 GROUP BY 1
 """.replace("{counts}", ", ".join(f"count(*) FILTER (WHERE score = {s})" for s in range(11)))
 BARE_MERCHANT = BARE.replace("{agent}", "")
+ROLLUP_READ = (
+    "SELECT day, invited, answered, scores FROM survey_rollups WHERE merchant_id = $1 AND survey_type = $2"
+    " AND grain = $3 AND agent_id = $4 AND category_id = '00000000-0000-0000-0000-000000000000'"
+    " AND day BETWEEN $5 AND $6"
+)
 BARE_AGENT = BARE.replace("{agent}", "AND agent_id = $5")
 
 
@@ -165,12 +174,20 @@ async def run_queries(dsn: str, merchants: int, runs: int, heavy: int) -> list[t
             lambda i: via_rollups(manager(picks[i][0]), picks[i][1]),
         ),
         await measure(
+            "per merchant: the rollup read alone, bare SQL", runs,
+            lambda i: bare(ROLLUP_READ, picks[i][0], picks[i][1], 3, "", first, last),
+        ),
+        await measure(
             "per merchant: baseline, bare SQL over responses", runs,
             lambda i: bare(BARE_MERCHANT, picks[i][0], picks[i][1], start, end),
         ),
         await measure(
             "per agent: service use case over rollups", runs,
             lambda i: via_rollups(agent(picks[i][0], picks[i][2]), picks[i][1]),
+        ),
+        await measure(
+            "per agent: the rollup read alone, bare SQL", runs,
+            lambda i: bare(ROLLUP_READ, picks[i][0], picks[i][1], 1, f"agent-{picks[i][0]}-{picks[i][2]}", first, last),
         ),
         await measure(
             "per agent: baseline, bare SQL over responses", runs,

@@ -94,15 +94,16 @@ def upgrade() -> None:
         CREATE TABLE survey_rollups (
             merchant_id text NOT NULL,
             survey_type text NOT NULL,
-            day date NOT NULL,
+            grain smallint NOT NULL,
             agent_id text NOT NULL,
             category_id uuid NOT NULL,
+            day date NOT NULL,
             invited integer NOT NULL DEFAULT 0,
             answered integer NOT NULL DEFAULT 0,
             scores integer[] NOT NULL DEFAULT '{0,0,0,0,0,0,0,0,0,0,0}',
-            CONSTRAINT pk_survey_rollups PRIMARY KEY (merchant_id, survey_type, day, agent_id, category_id)
+            CONSTRAINT pk_survey_rollups PRIMARY KEY (merchant_id, survey_type, grain, agent_id, category_id, day),
+            CONSTRAINT ck_survey_rollups_grain CHECK (grain BETWEEN 0 AND 3)
         );
-        CREATE INDEX ix_survey_rollups_agent ON survey_rollups (merchant_id, survey_type, agent_id, day);
         CREATE TABLE feature_requests (
             merchant_id text NOT NULL,
             id uuid NOT NULL,

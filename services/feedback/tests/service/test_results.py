@@ -86,9 +86,9 @@ async def test_days_sum_to_the_period_and_days_without_answers_are_empty(feedbac
     monday = date(2026, 3, 2)
     async with feedback.sessions() as session:
         for day, scores in ((monday, [5, 4, 1]), (monday + timedelta(days=2), [3, 5])):
-            for score in scores:
-                await rollups.bump(session, merchant, "csat", day, "agent-1", None, score=score)
-        await rollups.bump(session, merchant, "csat", monday, "agent-1", None, invited=8, answered=5)
+            bumps = [rollups.Bump(day, "agent-1", None, score=score) for score in scores]
+            await rollups.bump(session, merchant, "csat", bumps)
+        await rollups.bump(session, merchant, "csat", [rollups.Bump(monday, "agent-1", None, invited=8, answered=5)])
         await session.commit()
 
     body = await results_of(feedback, merchant, type="csat", **{"from": "2026-03-02", "to": "2026-03-05"})
@@ -119,6 +119,11 @@ async def test_agents_see_their_own_results_and_managers_filter_by_agent_and_cat
     assert (await results_of(feedback, merchant, type="csat", agent_id="agent-2"))["summary"]["score"] == 0.0
     by_category = await results_of(feedback, merchant, type="csat", category_id=str(billing))
     assert by_category["summary"]["responses"] == 2
+    both = await results_of(feedback, merchant, type="csat", agent_id="agent-1", category_id=str(billing))
+    assert (both["summary"]["responses"], both["summary"]["invited"]) == (2, 2)
+    assert (await results_of(feedback, merchant, type="csat", agent_id="agent-2", category_id=str(billing)))[
+        "summary"
+    ]["responses"] == 0
 
 
 async def test_customers_cannot_read_results(feedback):

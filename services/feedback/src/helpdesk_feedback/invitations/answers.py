@@ -90,9 +90,11 @@ async def respond(sessions: Sessions, token: str, data: ResponseCreate) -> Respo
             raise Conflict("this survey was already answered; an answer cannot be changed")
         merchant_id, survey_type = invitation.merchant_id, invitation.survey_type
         agent_id, category_id = invitation.agent_id, invitation.category_id
-        await rollups.bump(session, merchant_id, survey_type, now.date(), agent_id, category_id, score=data.score)
-        cohort_day = invitation.sent_at.date()
-        await rollups.bump(session, merchant_id, survey_type, cohort_day, agent_id, category_id, answered=1)
+        counted = [
+            rollups.Bump(now.date(), agent_id, category_id, score=data.score),
+            rollups.Bump(invitation.sent_at.date(), agent_id, category_id, answered=1),  # the day's cohort
+        ]
+        await rollups.bump(session, merchant_id, survey_type, counted)
         responded = SurveyResponded(
             invitation_id=invitation.id,
             ticket_id=invitation.ticket_id,

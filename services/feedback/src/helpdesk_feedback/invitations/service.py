@@ -147,7 +147,8 @@ async def send_invitation(session: AsyncSession, timer: timers.DueTimer) -> None
         sent_at=now,
         expires_at=expires_at,
     )
-    await rollups.bump(session, merchant_id, invitation.survey_type, now.date(), agent_id, category_id, invited=1)
+    sent = rollups.Bump(now.date(), agent_id, category_id, invited=1)
+    await rollups.bump(session, merchant_id, invitation.survey_type, [sent])
     invited = SurveyInvited(
         invitation_id=invitation.id,
         ticket_id=invitation.ticket_id,
