@@ -204,8 +204,9 @@ class OutboxRelay:
     each row's outcome in one transaction: confirmed rows are marked published even when another row of the
     batch failed, and each failed row gets `attempts + 1` and its `last_error`. Confirmed rows whose mark could
     not be written (the database went away) are remembered and marked before anything else is published, so
-    the relay never publishes a confirmed row again (a relay process that dies in that window is the exception:
-    the next one publishes those rows again, and consumers' inboxes drop the duplicates).
+    the relay never publishes a confirmed row again. The exception is a relay whose process dies in that window,
+    or whose partition another replica takes first (the lock went with the broken connection): those rows are
+    published again and consumers' inboxes drop the duplicates (at-least-once).
     """
 
     def __init__(
