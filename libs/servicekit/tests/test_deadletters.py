@@ -152,3 +152,30 @@ async def test_the_command_line_lists_and_replays_and_the_watcher_keeps_the_gaug
         stop.set()
         await broker.stop()
         await publisher.close()
+
+
+async def test_a_message_parked_by_the_crash_backstop_is_listed_as_delivery_limit(amqp_url, amqp_namespace):
+    import aio_pika
+
+    from helpdesk_servicekit.broker import AmqpPublisher
+
+    service = "probe-backstop"
+    topology = Topology(amqp_namespace, delivery_limit=1, crash_allowance=0)
+    publisher = AmqpPublisher(amqp_url, topology)
+    await publisher.declare_consumer_topology(service, ["ticket.created"])
+    envelope = ticket_created()
+    await publisher.publish_envelope(envelope.model_dump(mode="json"))
+    await publisher.close()
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:  # returned without an ack, as a consumer that keeps crashing would
+        channel = await connection.channel()
+        queue = await channel.get_queue(topology.consumer_queue(service, "ticket.created"), ensure=False)
+        for _ in range(2):
+            message = await queue.get(no_ack=False, fail=False, timeout=5)
+            assert message is not None
+            await message.nack(requeue=True)
+    await wait_for_dead(amqp_url, topology, service, 1)
+    [letter] = await deadletters.list_dead(amqp_url, topology, service)
+    assert (letter.event_id, letter.reason, letter.queue) == (
+        str(envelope.event_id), "delivery_limit", topology.consumer_queue(service, "ticket.created")
+    )
