@@ -56,9 +56,9 @@ class Run:
     idle_wakes: int = 0
     fired: int = 0
 
-    def wake_round(self, deadlines: int, wall_seconds: float, cpu_seconds: float) -> None:
+    def wake_round(self, deadlines: int, wall_seconds: float, cpu_seconds: float, worked: bool | None = None) -> None:
         self.fired += deadlines
-        if deadlines:
+        if deadlines if worked is None else worked:
             self.wakes.append((deadlines, wall_seconds, max(0.0, wall_seconds - cpu_seconds)))
         else:
             self.idle_wakes += 1
@@ -85,8 +85,8 @@ async def run_sla(conn: asyncpg.Connection, url: str, pending: int, args: argpar
     run = Run()
     engine = make_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1), pool_size=4)
 
-    def on_round(stats: RoundStats) -> None:  # each deadline fires two events: the breach and the L2 request
-        run.wake_round(stats.events // 2, stats.seconds, stats.cpu_seconds)
+    def on_round(stats: RoundStats) -> None:  # a deadline is a breach (its clock_changed and L2 step follow)
+        run.wake_round(stats.events["sla.breached"], stats.seconds, stats.cpu_seconds, worked=stats.tickets > 0)
 
     worker = TimerEngine(engine, listen_dsn=url, batch_size=500, max_sleep=1.0, lanes=args.lanes, on_round=on_round)
     stop = asyncio.Event()

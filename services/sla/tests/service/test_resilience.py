@@ -27,13 +27,25 @@ async def isolated(database_factory, sla_settings, amqp_url, amqp_namespace, req
 
 
 def fired(tap, merchant):
-    """(ticket, event type, metric, level) of every SLA event for the merchant, duplicates included."""
-    bodies = [json.loads(message.body) for message in tap.messages]
+    """(ticket, event type, metric, level) of every timer-driven SLA event for the merchant, duplicates included."""
     return [
         (b["payload"]["ticket_id"], b["event_type"], b["payload"]["metric"], b["payload"].get("level"))
-        for b in bodies
-        if b["merchant_id"] == merchant
+        for b in _bodies(tap, merchant)
+        if b["event_type"] != "sla.clock_changed"
     ]
+
+
+def clock_changes(tap, merchant):
+    """(ticket, metric, run, state) of every sla.clock_changed for the merchant, duplicates included."""
+    return [
+        (b["payload"]["ticket_id"], b["payload"]["metric"], b["payload"]["run"], b["payload"]["state"])
+        for b in _bodies(tap, merchant)
+        if b["event_type"] == "sla.clock_changed"
+    ]
+
+
+def _bodies(tap, merchant):
+    return [body for body in (json.loads(message.body) for message in tap.messages) if body["merchant_id"] == merchant]
 
 
 async def test_two_instances_fire_every_warning_breach_and_escalation_step_exactly_once(isolated):
@@ -73,6 +85,14 @@ async def test_two_instances_fire_every_warning_breach_and_escalation_step_exact
     counts = Counter(fired(tap, merchant))
     assert set(counts) == expected
     assert max(counts.values()) == 1
+    changes = Counter(clock_changes(tap, merchant))
+    assert set(changes) == {
+        (str(ticket.id), metric, 1, state)
+        for ticket in tickets
+        for metric in ("first_response", "resolution")
+        for state in ("running", "breached")
+    }
+    assert max(changes.values()) == 1
 
 
 async def test_a_deadline_that_passed_while_the_service_was_down_fires_at_start_up(isolated):

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from helpdesk_contracts import SlaBreached, SlaEscalationRequested, SlaMet, SlaWarning, iso_utc
+from helpdesk_contracts import SlaBreached, SlaClockChanged, SlaEscalationRequested, SlaMet, SlaWarning, iso_utc
 from helpdesk_servicekit import outbox
 from helpdesk_sla.clocks.repository import StoredTicket
-from helpdesk_sla.domain import SlaEvent, SlaEventKind
+from helpdesk_sla.domain import ClockState, SlaEvent, SlaEventKind, TrackedClock
 
 producer = outbox.Producer("sla")
 _EVENT_TYPES: dict[SlaEventKind, str] = {
@@ -65,6 +65,46 @@ def staged(
         )
         for event in sla_events
     ]
+
+
+def clock_changes(ticket: StoredTicket) -> list[outbox.Staged]:
+    """`sla.clock_changed` for each clock whose status or due time moved since it was saved (call before saving)."""
+    key = str(ticket.ticket_id)
+    return [
+        producer.prepare(
+            (SlaClockChanged.event_type, clock_changed_payload(ticket, tracked)),
+            merchant_id=ticket.merchant_id,
+            ordering_key=key,
+        )
+        for tracked in ticket.moved_clocks()
+    ]
+
+
+def clock_changed_payload(ticket: StoredTicket, tracked: TrackedClock) -> dict[str, Any]:
+    """The payload exactly as SlaClockChanged serialises it (built by hand: a breach in the timer round has one)."""
+    clock, policy = tracked.clock, tracked.policy
+    status = clock.status
+    return {
+        "ticket_id": str(ticket.ticket_id),
+        "metric": clock.metric.value,
+        "run": tracked.run,
+        "state": status.value,
+        "due_at": _iso(clock.due_at()),
+        "policy_id": str(policy.id),
+        "policy_version": policy.version,
+        "ticket_version": ticket.ticket_version,
+        "at": _iso(_changed_at(ticket, tracked)),
+    }
+
+
+def _changed_at(ticket: StoredTicket, tracked: TrackedClock) -> datetime:
+    """When the clock took its present status and due time: its breach, or its latest segment change or
+    re-targeting, whichever came last."""
+    clock = tracked.clock
+    if clock.status is ClockState.BREACHED and clock.breached_at is not None:
+        return clock.breached_at
+    placed_at = ticket.sla.placed_at
+    return clock.last_change if placed_at is None else max(clock.last_change, placed_at)
 
 
 def _iso(instant: datetime | None) -> str | None:

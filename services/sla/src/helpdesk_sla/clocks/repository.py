@@ -43,6 +43,8 @@ TIMER_CHANNEL = "helpdesk_sla_timers"
 # The engine re-reads the earliest timer at least this often, so only timers due sooner need to wake it.
 TIMER_WAKE_HORIZON = timedelta(seconds=MAX_TIMER_NAP_SECONDS)
 TimerKey = tuple[str, str, int]  # (metric, kind, level); level 0 for warnings and breaches
+ClockKey = tuple[str, int]  # (metric, run)
+ClockMark = tuple[str, datetime | None]  # what sla.clock_changed announces: the status, and the due time while open
 Row = Mapping[str, Any]
 _TICKET_COLUMNS = (
     "ticket_version",
@@ -82,11 +84,21 @@ class StoredTicket:
     sla: TicketSla
     timers: dict[TimerKey, tuple[datetime, int]] = field(default_factory=dict)
     saved: dict[str, Any] | None = None
-    removed_clocks: set[tuple[str, int]] = field(default_factory=set)
+    removed_clocks: set[ClockKey] = field(default_factory=set)
+    marks: dict[ClockKey, ClockMark] = field(default_factory=dict)  # each clock's mark as last saved
 
     @property
     def key(self) -> tuple[str, uuid.UUID]:
         return self.merchant_id, self.ticket_id
+
+    def moved_clocks(self) -> list[TrackedClock]:
+        """Clocks the domain touched whose status or due time is no longer what was saved (a warning or a ladder
+        step changes neither, so the timer worker's rounds rarely have any)."""
+        return [
+            tracked
+            for tracked in self.sla.clocks
+            if tracked.changed and self.marks.get((tracked.metric.value, tracked.run)) != mark_of(tracked)
+        ]
 
     def columns(self) -> dict[str, Any]:
         """The sla_tickets values this ticket holds now."""
@@ -265,8 +277,21 @@ async def hydrate(session: AsyncSession, ticket_rows: Sequence[Row]) -> list[Sto
             },
         )
         ticket.saved = ticket.columns()
+        clock_rows_of_ticket = children[(merchant_id, row["ticket_id"])][0]
+        ticket.marks = {(clock["metric"], clock["run"]): _stored_mark(clock) for clock in clock_rows_of_ticket}
         tickets.append(ticket)
     return tickets
+
+
+def mark_of(tracked: TrackedClock) -> ClockMark:
+    clock = tracked.clock
+    return clock.status.value, clock.due_at() if clock.is_open else None
+
+
+def _stored_mark(row: Row) -> ClockMark:
+    is_open = row["state"] in (ClockState.RUNNING, ClockState.PAUSED)
+    status = ClockState.BREACHED.value if is_open and row["breached_at"] is not None else row["state"]
+    return status, _instant(row["due_at"]) if is_open else None
 
 
 async def save(
@@ -298,6 +323,7 @@ async def save(
         for tracked in ticket.sla.clocks:
             if tracked.changed:
                 clocks.append(_clock_values(ticket, tracked))
+                ticket.marks[(tracked.metric.value, tracked.run)] = mark_of(tracked)
                 tracked.changed = False
         wanted = planned_timers(ticket, now)
         gone_timers += [(*key, *timer) for timer in ticket.timers.keys() - wanted.keys()]

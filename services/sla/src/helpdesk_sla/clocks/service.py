@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,7 +59,7 @@ async def apply_ticket_event(session: AsyncSession, envelope: Envelope, payload:
         return  # this ticket version was already applied, under another event id
     await _rebuild(session, ticket)
     staged = events.staged(ticket, ticket.sla.events, causation_id=str(envelope.event_id))
-    await repository.save(session, [ticket], utcnow(), staged)
+    await repository.save(session, [ticket], utcnow(), staged + events.clock_changes(ticket))
 
 
 def _first_sight(merchant_id: str, snapshot: TicketSnapshot) -> StoredTicket:
@@ -169,7 +170,7 @@ class FiringRound:
 
     claimed_at: datetime
     tickets: int
-    events: int
+    events: Counter[str]  # by event type
     next_fire_at: datetime | None
 
 
@@ -189,11 +190,11 @@ async def fire_due(sessions: Sessions, limit: int) -> FiringRound:
                 await repository.postpone_timers(session, ticket, now + RETRY_FAILED_TICKET)
                 continue
             fired.append(ticket)
-            staged += events.staged(ticket, recorded)
+            staged += events.staged(ticket, recorded) + events.clock_changes(ticket)
         # The engine is the caller: it goes on while rounds find work and then reads the earliest timer itself.
         await repository.save(session, fired, now, staged, wake_timer_engine=False)
         await session.commit()
-    return FiringRound(now, len(tickets), len(staged), next_fire_at)
+    return FiringRound(now, len(tickets), Counter(item.envelope["event_type"] for item in staged), next_fire_at)
 
 
 async def replan(
@@ -226,7 +227,11 @@ async def replan(
                 await _rebuild(session, ticket)
                 done += 1
             # Deadlines the new targets put in the past are fired by the timer worker, like any other.
-            staged = [item for ticket in tickets for item in events.staged(ticket, ticket.sla.events)]
+            staged = [
+                item
+                for ticket in tickets
+                for item in events.staged(ticket, ticket.sla.events) + events.clock_changes(ticket)
+            ]
             await repository.save(session, tickets, now, staged)
             await session.commit()
         after = ticket_ids[-1]

@@ -15,6 +15,7 @@ import contextlib
 import gc
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,10 +38,11 @@ PLANNER_SETTINGS = ("plan_cache_mode = force_custom_plan", "enable_hashjoin = of
 
 @dataclass(frozen=True)
 class RoundStats:
-    """One round: tickets handled, events written, wall time and this process's CPU time (the rest is waiting)."""
+    """One round: tickets handled, events written (by type), wall time and this process's CPU time (the rest is
+    waiting)."""
 
     tickets: int
-    events: int
+    events: Counter[str]
     seconds: float
     cpu_seconds: float
 
@@ -118,7 +120,7 @@ class _Lane:
         owner = self.owner
         started, cpu = time.perf_counter(), time.process_time()
         done = await service.fire_due(await self.session_factory(), owner.batch_size)
-        owner.fired += done.events
+        owner.fired += done.events.total()
         if owner.on_round is not None:
             elapsed = time.perf_counter() - started
             owner.on_round(RoundStats(done.tickets, done.events, elapsed, time.process_time() - cpu))
