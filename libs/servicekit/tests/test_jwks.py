@@ -86,6 +86,10 @@ async def jwks_server(keys: dict[str, rsa.RSAPrivateKey]) -> AsyncIterator[tuple
 
 
 def client_for(url: str, **jwks: float) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app_for(url, **jwks)), base_url="http://test")
+
+
+def app_for(url: str, **jwks: float) -> FastAPI:
     """A tiny app that answers who the bearer is, verifying against the JWKS at `url`."""
     settings = ServiceSettings(
         env="prod", amqp_url="amqp://svc:pw@rabbit/", jwt_jwks_url=url, jwt_issuer=ISSUER, jwt_audience=AUDIENCE,
@@ -99,7 +103,7 @@ def client_for(url: str, **jwks: float) -> httpx.AsyncClient:
     async def me(principal: CurrentPrincipal) -> dict[str, str]:
         return {"user_id": principal.user_id}
 
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    return app
 
 
 def token(key: rsa.RSAPrivateKey, kid: str, user: str = "u1") -> dict[str, str]:
@@ -198,3 +202,20 @@ async def test_a_kid_that_now_names_other_key_material_refuses_tokens_of_the_old
             assert time.monotonic() < deadline, "a token of the replaced key was still accepted 5 s later"
             await asyncio.sleep(0.05)
         assert await status_of(client, token(replacement, "k1")) == 200
+
+
+async def test_the_refresh_loop_revokes_a_removed_key_on_schedule_without_any_request(jwks_server, keys):
+    server, url = jwks_server
+    app = app_for(url, refresh_seconds=0.3)
+    stop = asyncio.Event()
+    refreshing = asyncio.create_task(app.state.jwt.refresh_loop(stop))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        removed = token(keys["k1"], "k1")
+        assert await status_of(client, removed) == 200
+        del server.keys["k1"]
+        hits = server.hits
+        await asyncio.sleep(0.6)  # a scheduled refetch, with no request in between
+        assert server.hits > hits
+        assert await status_of(client, removed) == 401  # the very first request after the refresh
+    stop.set()
+    await asyncio.wait_for(refreshing, 2)

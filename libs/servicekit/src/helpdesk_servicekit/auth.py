@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -181,6 +182,17 @@ class JwtVerifier:
         """Fetch the JWKS ahead of the first request (optional: the first token would fetch it anyway)."""
         if self.jwks is not None:
             await self.jwks.refresh()
+
+    async def refresh_loop(self, stop: asyncio.Event) -> None:
+        """Background task for every role: refetch the JWKS on schedule, so a removed key is refused after the
+        refresh interval even if no request came in between (requests alone refresh it only when they notice)."""
+        if self.jwks is None:
+            return
+        while not stop.is_set():
+            fetched = await self.jwks.refresh()
+            wait = self.jwks.refresh_seconds if fetched else max(self.jwks.cooldown_seconds, 1.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
 
     async def verify(self, token: str) -> Principal:
         """The principal a valid token names; verified tokens are remembered until they expire or their key goes."""
