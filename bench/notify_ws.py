@@ -213,7 +213,7 @@ async def main() -> None:
         base.stdout.readline()
         port = free_port()
         notify = subprocess.Popen(  # noqa: ASYNC220
-            [sys.executable, "-c", "from helpdesk_notify.main import run; run()", "--role", "api"],
+            [sys.executable, "-c", os.environ.get("BENCH_NOTIFY_CMD", "from helpdesk_notify.main import run; run()"), "--role", "api"],
             env=os.environ | {
                 "HELPDESK_ENV": "dev",
                 "HELPDESK_JWT_SECRET": secret,

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class LiveSocket:
         self.send = send
         self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(max_queue)
         self.last_seen = time.monotonic()
+        self.next_ping_at = self.last_seen
         self.replayed_upto = 0
         self.closed = asyncio.Event()
         self.close_reason = ""
@@ -176,6 +178,7 @@ class LiveHub:
 
     # Sockets.
     def add(self, socket: LiveSocket) -> None:
+        socket.next_ping_at = time.monotonic() + random.uniform(0, self.ping_seconds)
         self.sockets.setdefault(socket.key, set()).add(socket)
 
     def remove(self, socket: LiveSocket) -> None:
@@ -190,14 +193,17 @@ class LiveHub:
         return sum(len(s) for s in self.sockets.values())
 
     async def _keepalive(self) -> None:
-        """Ping every socket; drop the ones not heard from within the pong timeout."""
+        """Ping each socket every `ping_seconds` (spread over time, never all at once); drop the ones not heard from
+        within the pong timeout."""
+        tick = min(1.0, self.ping_seconds / 4)
         while not self._stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.ping_seconds)
+                await asyncio.wait_for(self._stop.wait(), tick)
             now = time.monotonic()
             for sockets in list(self.sockets.values()):
                 for socket in list(sockets):
                     if now - socket.last_seen > self.pong_timeout:
                         socket.close("no pong")
-                    else:
+                    elif now >= socket.next_ping_at:
+                        socket.next_ping_at = now + self.ping_seconds
                         socket.offer(0, PING_FRAME)
