@@ -30,6 +30,11 @@ def upgrade() -> None:
             CONSTRAINT pk_routing_settings PRIMARY KEY (merchant_id),
             CONSTRAINT ck_routing_settings_offline_policy CHECK (offline_policy IN ('keep', 'requeue'))
         );
+        CREATE TABLE routing_config_versions (
+            merchant_id text NOT NULL,
+            version bigint NOT NULL DEFAULT 1,
+            CONSTRAINT pk_routing_config_versions PRIMARY KEY (merchant_id)
+        );
         CREATE TABLE routing_groups (
             merchant_id text NOT NULL,
             id uuid NOT NULL,
@@ -170,6 +175,7 @@ def downgrade() -> None:
         DROP TABLE routing_memberships;
         DROP TABLE routing_agents;
         DROP TABLE routing_groups;
-        DROP TABLE routing_settings
+        DROP TABLE routing_settings;
+        DROP TABLE routing_config_versions
         """
     )

@@ -43,7 +43,13 @@ def fact_of(payload: TicketEvent) -> Fact:
 
 async def on_ticket_event(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
     assert isinstance(payload, TicketEvent)
-    await service.apply_fact(session, envelope.merchant_id, payload.ticket.ticket_id, fact_of(payload))
+    await service.apply_fact(
+        session,
+        envelope.merchant_id,
+        payload.ticket.ticket_id,
+        fact_of(payload),
+        likely_new=envelope.event_type == EventType.TICKET_CREATED,
+    )
     await facts.record_ticket_event(session, envelope, payload)
 
 

@@ -35,6 +35,7 @@ class RoutingConfig:
     rules: list[Rule]
     default_group_id: uuid.UUID | None
     groups_by_tier: dict[int, list[uuid.UUID]]
+    version: int = 0
 
 
 _TICKET_COLUMNS = (
@@ -62,13 +63,20 @@ def _row(r: Any) -> TicketRow:
     return TicketRow(state, r.group_id, r.strategy, list(r.required_skills), r.min_tier)
 
 
-async def lock_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> TicketRow | None:
+_CONFIG_VERSION = "coalesce((SELECT version FROM routing_config_versions WHERE merchant_id = :m), 0)"
+
+
+async def lock_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> tuple[TicketRow | None, int]:
+    """The ticket, locked, and the merchant's routing configuration version (one round trip)."""
     result = await session.execute(
-        text(f"SELECT {_TICKET_COLUMNS} FROM routing_tickets WHERE merchant_id = :m AND ticket_id = :t FOR UPDATE"),
+        text(
+            f"SELECT {_TICKET_COLUMNS}, {_CONFIG_VERSION} AS config_version FROM routing_tickets"
+            " WHERE merchant_id = :m AND ticket_id = :t FOR UPDATE"
+        ),
         {"m": merchant_id, "t": ticket_id},
     )
     found = result.first()
-    return _row(found) if found is not None else None
+    return (_row(found), found.config_version) if found is not None else (None, -1)
 
 
 async def find_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> TicketRow | None:
@@ -104,20 +112,23 @@ def _params(merchant_id: str, row: TicketRow) -> dict[str, Any]:
     }
 
 
-async def insert_ticket(session: AsyncSession, merchant_id: str, row: TicketRow) -> bool:
-    """First sighting of a ticket; False when a concurrent transaction stored it first."""
+async def insert_ticket(session: AsyncSession, merchant_id: str, row: TicketRow) -> tuple[bool, int]:
+    """First sighting of a ticket: False when a concurrent transaction stored it first; and the merchant's
+    routing configuration version."""
     result = await session.execute(
         text(
-            "INSERT INTO routing_tickets (merchant_id, ticket_id, ticket_version, status, priority, priority_rank,"
-            " category_id, tags, escalation_level, assignee_id, pending_decision, withdrawn_agent_id, group_id,"
-            " strategy, required_skills, min_tier, queued_at, ticket_created_at)"
+            "WITH ins AS (INSERT INTO routing_tickets (merchant_id, ticket_id, ticket_version, status, priority,"
+            " priority_rank, category_id, tags, escalation_level, assignee_id, pending_decision, withdrawn_agent_id,"
+            " group_id, strategy, required_skills, min_tier, queued_at, ticket_created_at)"
             " VALUES (:m, :t, :v, :status, :priority, :rank, :category, :tags, :level, :assignee, :pending,"
             " :withdrawn, :group, :strategy, CAST(:skills AS jsonb), :tier, CASE WHEN :queued THEN now() END,"
-            " :created) ON CONFLICT DO NOTHING RETURNING ticket_id"
+            " :created) ON CONFLICT DO NOTHING RETURNING ticket_id)"
+            f" SELECT EXISTS (SELECT 1 FROM ins), {_CONFIG_VERSION}"
         ),
         _params(merchant_id, row),
     )
-    return result.first() is not None
+    inserted, version = result.one()
+    return bool(inserted), int(version)
 
 
 async def save_ticket(session: AsyncSession, merchant_id: str, row: TicketRow) -> None:
@@ -134,8 +145,42 @@ async def save_ticket(session: AsyncSession, merchant_id: str, row: TicketRow) -
     )
 
 
-async def routing_config(session: AsyncSession, merchant_id: str) -> RoutingConfig:
-    """Settings, active rules and active groups in one round trip."""
+# Parsed configurations by merchant, each valid while the merchant's configuration version is unchanged: every
+# change to rules, groups or settings bumps the version in its own transaction, so a decision that read version v
+# in its transaction uses exactly the configuration of v, whichever replica cached it.
+_CONFIGS: dict[str, RoutingConfig] = {}
+_CONFIGS_MAX = 10_000
+
+
+async def bump_config(session: AsyncSession, merchant_id: str) -> None:
+    await session.execute(
+        text(
+            "INSERT INTO routing_config_versions (merchant_id) VALUES (:m)"
+            " ON CONFLICT (merchant_id) DO UPDATE SET version = routing_config_versions.version + 1"
+        ),
+        {"m": merchant_id},
+    )
+
+
+async def config_version(session: AsyncSession, merchant_id: str) -> int:
+    result = await session.execute(text(f"SELECT {_CONFIG_VERSION}"), {"m": merchant_id})
+    return int(result.scalar_one())
+
+
+async def routing_config(session: AsyncSession, merchant_id: str, version: int | None = None) -> RoutingConfig:
+    """The merchant's settings, active rules and active groups: from the cache when `version` is current."""
+    cached = _CONFIGS.get(merchant_id)
+    if cached is not None and version is not None and cached.version == version:
+        return cached
+    config = await _load_config(session, merchant_id)
+    if len(_CONFIGS) >= _CONFIGS_MAX:
+        _CONFIGS.pop(next(iter(_CONFIGS)))
+    _CONFIGS[merchant_id] = config
+    return config
+
+
+async def _load_config(session: AsyncSession, merchant_id: str) -> RoutingConfig:
+    """Settings, active rules, active groups and their version in one round trip."""
     result = await session.execute(
         text(
             "SELECT (SELECT json_build_object('offline_policy', offline_policy, 'default_strategy', default_strategy)"
@@ -144,11 +189,12 @@ async def routing_config(session: AsyncSession, merchant_id: str) -> RoutingConf
             "   'strategy', strategy, 'conditions', conditions, 'required_skills', required_skills)"
             "   ORDER BY position, id), '[]') FROM routing_rules WHERE merchant_id = :m AND active) AS rules,"
             " (SELECT coalesce(json_agg(json_build_object('id', id, 'tier', tier, 'is_default', is_default)"
-            "   ORDER BY lower(name), id), '[]') FROM routing_groups WHERE merchant_id = :m AND active) AS groups"
+            "   ORDER BY lower(name), id), '[]') FROM routing_groups WHERE merchant_id = :m AND active) AS groups,"
+            f" {_CONFIG_VERSION} AS version"
         ),
         {"m": merchant_id},
     )
-    settings, rules, groups = result.one()
+    settings, rules, groups, version = result.one()
     settings = settings or {"offline_policy": "keep", "default_strategy": "least_loaded"}
     by_tier: dict[int, list[uuid.UUID]] = {}
     default_group = None
@@ -162,6 +208,7 @@ async def routing_config(session: AsyncSession, merchant_id: str) -> RoutingConf
         rules=[to_rule(r) for r in rules],
         default_group_id=default_group,
         groups_by_tier=by_tier,
+        version=int(version),
     )
 
 
@@ -301,18 +348,21 @@ async def queued_for(
     after: tuple[int, Any, uuid.UUID] | None,
     limit: int,
 ) -> list[Any]:
-    """Waiting tickets an agent of `group_ids` and `tier` could take: highest priority first, then oldest."""
-    where = (
-        "merchant_id = :m AND queued_at IS NOT NULL AND (group_id = ANY(:g) OR group_id IS NULL) AND min_tier <= :tier"
-    )
+    """Waiting tickets an agent of `group_ids` and `tier` could take: highest priority first, then oldest.
+    Tickets of the agent's groups and group-less ones (a merchant without groups) are read apart so each part
+    walks the queue index in order."""
+    order = "ORDER BY priority_rank DESC, ticket_created_at, ticket_id LIMIT :limit"
+    where = "merchant_id = :m AND queued_at IS NOT NULL AND min_tier <= :tier"
     params: dict[str, Any] = {"m": merchant_id, "g": list(group_ids), "tier": tier, "limit": limit}
     if after is not None:
         where += " AND (-priority_rank, ticket_created_at, ticket_id) > (:r, :c, :t)"
         params |= {"r": -after[0], "c": after[1], "t": after[2]}
+    columns = "ticket_id, priority_rank, ticket_created_at, required_skills, min_tier"
     result = await session.execute(
         text(
-            "SELECT ticket_id, priority_rank, ticket_created_at, required_skills, min_tier FROM routing_tickets"
-            f" WHERE {where} ORDER BY priority_rank DESC, ticket_created_at, ticket_id LIMIT :limit"
+            f"(SELECT {columns} FROM routing_tickets WHERE {where} AND group_id = ANY(:g) {order})"
+            f" UNION ALL (SELECT {columns} FROM routing_tickets WHERE {where} AND group_id IS NULL {order})"
+            f" {order}"
         ),
         params,
     )

@@ -19,26 +19,36 @@ from helpdesk_routing.domain.rules import TicketFacts, choose_route
 from helpdesk_routing.domain.strategies import Need, SkillNeed, need_for, qualifies, rank
 from helpdesk_routing.domain.ticket import Fact, Plan, plan
 from helpdesk_routing.events import events
+from helpdesk_servicekit.outbox import Staged
 
 DRAIN_PAGE = 50
 
 
-async def apply_fact(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID, fact: Fact) -> Plan:
-    """Apply one ticket fact: update the projection, move load, route or queue, and drain freed capacity."""
-    row = await repo.lock_ticket(session, merchant_id, ticket_id)
+async def apply_fact(
+    session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID, fact: Fact, *, likely_new: bool = False
+) -> Plan:
+    """Apply one ticket fact: update the projection, move load, route or queue, and drain freed capacity.
+    `likely_new` (ticket.created) tries the insert of a first sighting before looking for the row."""
+    if likely_new:
+        first = plan(None, fact, ticket_id)
+        inserted, version = await repo.insert_ticket(session, merchant_id, TicketRow(first.state))
+        if inserted:
+            return await _carry_out(session, merchant_id, TicketRow(first.state), first, version)
+    row, version = await repo.lock_ticket(session, merchant_id, ticket_id)
     if row is None:
         first = plan(None, fact, ticket_id)
-        if await repo.insert_ticket(session, merchant_id, TicketRow(first.state)):
-            return await _carry_out(session, merchant_id, TicketRow(first.state), first)
-        row = await repo.lock_ticket(session, merchant_id, ticket_id)
+        inserted, version = await repo.insert_ticket(session, merchant_id, TicketRow(first.state))
+        if inserted:
+            return await _carry_out(session, merchant_id, TicketRow(first.state), first, version)
+        row, version = await repo.lock_ticket(session, merchant_id, ticket_id)
         assert row is not None
     step = plan(row.state, fact, ticket_id)
     if step.stale:
         return step
-    return await _carry_out(session, merchant_id, replace(row, state=step.state), step)
+    return await _carry_out(session, merchant_id, replace(row, state=step.state), step, version)
 
 
-async def _carry_out(session: AsyncSession, merchant_id: str, row: TicketRow, step: Plan) -> Plan:
+async def _carry_out(session: AsyncSession, merchant_id: str, row: TicketRow, step: Plan, version: int) -> Plan:
     ticket_id = row.state.ticket_id
     if step.take is not None:
         await repo.take_slot(session, merchant_id, step.take, ticket_id, "assigned by tickets", enforce=False)
@@ -52,11 +62,11 @@ async def _carry_out(session: AsyncSession, merchant_id: str, row: TicketRow, st
     if reroute is not None:
         if withdrawn is not None:
             row.state = replace(row.state, assignee_id=None, pending_decision=False, withdrawn_agent_id=withdrawn)
-        row = await route(session, merchant_id, row, reroute)
+        row = await route(session, merchant_id, row, reroute, version)
         if withdrawn is not None and row.state.assignee_id is None:
             await _stage_unassigned(session, merchant_id, row, withdrawn, reroute)
     elif step.requeue_check:
-        row = await route(session, merchant_id, row, "ticket changed while waiting")
+        row = await route(session, merchant_id, row, "ticket changed while waiting", version)
     await repo.save_ticket(session, merchant_id, row)
     if step.release is not None:
         await release(session, merchant_id, step.release, ticket_id, step.route or row.state.status)
@@ -69,9 +79,10 @@ async def release(session: AsyncSession, merchant_id: str, agent_id: str, ticket
     await drain_for_agent(session, merchant_id, agent_id)
 
 
-async def route(session: AsyncSession, merchant_id: str, row: TicketRow, why: str) -> TicketRow:
-    """Pick an agent by the matching rule's group and strategy and emit the decision; else queue the ticket."""
-    config = await repo.routing_config(session, merchant_id)
+async def route(session: AsyncSession, merchant_id: str, row: TicketRow, why: str, version: int) -> TicketRow:
+    """Pick an agent by the matching rule's group and strategy and emit the decision; else queue the ticket.
+    `version` is the merchant's configuration version read in this transaction."""
+    config = await repo.routing_config(session, merchant_id, version)
     return await route_with(session, merchant_id, row, why, config)
 
 
@@ -130,11 +141,10 @@ async def drain_for_agent(session: AsyncSession, merchant_id: str, agent_id: str
     if found is None:
         return 0
     agent, group_ids = found
-    assigned, after = 0, None
+    decided: list[TicketRow] = []
+    after = None
     while agent.available:
         page = await repo.queued_for(session, merchant_id, group_ids, agent.tier, after, DRAIN_PAGE)
-        if not page:
-            break
         for waiting in page:
             need = Need(tuple(SkillNeed(s["name"], s["min_level"]) for s in waiting.required_skills), waiting.min_tier)
             if not qualifies(agent, need):
@@ -144,19 +154,21 @@ async def drain_for_agent(session: AsyncSession, merchant_id: str, agent_id: str
                 continue  # another transaction is placing it
             load = await repo.take_slot(session, merchant_id, agent_id, waiting.ticket_id, "queue drained")
             if load is None:
-                return assigned
+                agent = replace(agent, status="unavailable")
+                break
             row.state = replace(row.state, assignee_id=agent_id, pending_decision=True, queued=False)
             await repo.save_ticket(session, merchant_id, row)
-            await _stage_decided(session, merchant_id, row, "capacity freed: waiting ticket, highest priority first")
-            assigned += 1
+            decided.append(row)
             agent = replace(agent, load=load)
             if not agent.available:
-                return assigned
-        last = page[-1]
-        after = (last.priority_rank, last.ticket_created_at, last.ticket_id)
+                break
         if len(page) < DRAIN_PAGE:
             break
-    return assigned
+        last = page[-1]
+        after = (last.priority_rank, last.ticket_created_at, last.ticket_id)
+    reason = "capacity freed: waiting ticket, highest priority first"
+    await events.stage_many(session, [_decided(merchant_id, row, reason) for row in decided])
+    return len(decided)
 
 
 async def return_tickets_of(session: AsyncSession, merchant_id: str, agent_id: str, reason: str) -> int:
@@ -164,7 +176,7 @@ async def return_tickets_of(session: AsyncSession, merchant_id: str, agent_id: s
     tickets = await repo.lock_tickets_of(session, merchant_id, agent_id)
     if not tickets:
         return 0
-    config = await repo.routing_config(session, merchant_id)
+    config = await repo.routing_config(session, merchant_id, await repo.config_version(session, merchant_id))
     for row in tickets:
         await repo.release_slot(session, merchant_id, agent_id, row.state.ticket_id, reason)
         row.state = replace(row.state, assignee_id=None, pending_decision=False, withdrawn_agent_id=agent_id)
@@ -174,22 +186,22 @@ async def return_tickets_of(session: AsyncSession, merchant_id: str, agent_id: s
     return len(tickets)
 
 
-async def _stage_decided(session: AsyncSession, merchant_id: str, row: TicketRow, reason: str) -> None:
+def _decided(merchant_id: str, row: TicketRow, reason: str) -> Staged:
     s = row.state
     assert s.assignee_id is not None
-    await events.stage(
-        session,
-        RoutingAssignmentDecided(
-            ticket_id=s.ticket_id,
-            agent_id=s.assignee_id,
-            group_id=str(row.group_id) if row.group_id else None,
-            ticket_version=s.version,
-            strategy=row.strategy,
-            reason=reason,
-        ),
-        merchant_id=merchant_id,
-        ordering_key=str(s.ticket_id),
+    payload = RoutingAssignmentDecided(
+        ticket_id=s.ticket_id,
+        agent_id=s.assignee_id,
+        group_id=str(row.group_id) if row.group_id else None,
+        ticket_version=s.version,
+        strategy=row.strategy,
+        reason=reason,
     )
+    return events.prepare(payload, merchant_id=merchant_id, ordering_key=str(s.ticket_id))
+
+
+async def _stage_decided(session: AsyncSession, merchant_id: str, row: TicketRow, reason: str) -> None:
+    await events.stage_many(session, [_decided(merchant_id, row, reason)])
 
 
 async def _stage_unassigned(

@@ -289,7 +289,8 @@ async def _check_members(session: AsyncSession, merchant_id: str, member_ids: li
 async def _write_group(
     session: AsyncSession, merchant_id: str, group_id: uuid.UUID, data: GroupWrite, changed_groups: set[uuid.UUID]
 ) -> None:
-    """Membership and events for a group just inserted or updated."""
+    """Membership, events and a new routing configuration version for a group just inserted or updated."""
+    await assignment_repo.bump_config(session, merchant_id)
     changed_groups = changed_groups | {group_id}
     changed_agents: set[str] = set()
     if data.member_ids is not None:
@@ -380,6 +381,7 @@ async def deactivate_group(sessions: Sessions, principal: Principal, group_id: u
             raise Conflict("routing rules target this group: change or delete them first")
         members = await repo.members_of(session, m, group_id)
         await repo.deactivate_group(session, m, group_id)
+        await assignment_repo.bump_config(session, m)
         await repo.bump_agents(session, m, members)
         await announce(session, m, members, [group_id])
         await session.commit()
