@@ -118,7 +118,8 @@ class JwksKeys:
     async def _fetch(self) -> bool:
         self.fetches += 1
         try:
-            async with httpx.AsyncClient(timeout=self.timeout_seconds, follow_redirects=False) as client:
+            # httpx's timeout bounds each phase; the overall one bounds a server that trickles bytes.
+            async with asyncio.timeout(self.timeout_seconds), httpx.AsyncClient(timeout=self.timeout_seconds) as client:
                 response = await client.get(self.url, headers={"Accept": "application/json"})
                 response.raise_for_status()
                 self._keys = _signing_keys(response.json())
