@@ -70,7 +70,7 @@ for svc in "${services[@]}"; do
   fi
   pid="$(cat "$PID_DIR/$svc.pid")"
   deadline=$((SECONDS + UP_TIMEOUT))
-  until http_ok "http://127.0.0.1:$port/healthz"; do
+  until http_ok "http://127.0.0.1:$port/readyz"; do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "$svc: exited during start; last lines of .local/logs/$svc.log:" >&2
       # Only this start's lines: the log is appended to across runs.
@@ -80,13 +80,13 @@ for svc in "${services[@]}"; do
       continue 2
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "$svc: no healthy /healthz on :$port after ${UP_TIMEOUT}s; see .local/logs/$svc.log" >&2
+      echo "$svc: not ready (/readyz) on :$port after ${UP_TIMEOUT}s; see .local/logs/$svc.log" >&2
       failed=1
       continue 2
     fi
     sleep 0.5
   done
-  echo "$svc: healthy"
+  echo "$svc: ready"
 done
 
 if [ "$failed" -ne 0 ]; then

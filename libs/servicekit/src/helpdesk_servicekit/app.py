@@ -26,6 +26,7 @@ from helpdesk_servicekit.backlog import sample_loop
 from helpdesk_servicekit.broker import AmqpPublisher, Topology
 from helpdesk_servicekit.consumers import EventConsumers
 from helpdesk_servicekit.db import make_engine, make_session_factory, migrate
+from helpdesk_servicekit.deadletters import watch_dead_letters
 from helpdesk_servicekit.errors import install_problem_handlers
 from helpdesk_servicekit.outbox import OutboxRelay
 from helpdesk_servicekit.retention import purge_loop
@@ -145,6 +146,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             runtime.tasks.append(asyncio.create_task(_run_relay(runtime), name="outbox-relay"))
             if spec.consumers and spec.consumers.handlers:
                 runtime.tasks.append(asyncio.create_task(_start_broker(runtime, spec.consumers), name="consumers"))
+                runtime.tasks.append(
+                    asyncio.create_task(watch_dead_letters(runtime, runtime.stop), name="dead-letters")
+                )
             runtime.tasks.append(asyncio.create_task(purge_loop(runtime, runtime.stop), name="retention-purge"))
             runtime.tasks.append(asyncio.create_task(sample_loop(runtime, runtime.stop), name="outbox-backlog"))
             for background in spec.background:
@@ -156,6 +160,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             yield
         finally:
             runtime.stop.set()
+            if spec.consumers is not None:
+                spec.consumers.stopping()  # a delivery retried through an outage goes back to its queue at once
             if runtime.broker is not None:
                 with contextlib.suppress(Exception):
                     await runtime.broker.stop()

@@ -30,16 +30,18 @@ def infrastructure_failure(error: BaseException) -> str | None:
             return "concurrent update conflict"
         if state in RETRYABLE_SQLSTATES:
             return "database unavailable"
+        # Not asyncpg's InterfaceError in general: most of those are misuse (a bug), which must dead-letter.
         if isinstance(
             current,
             asyncpg.exceptions.ConnectionDoesNotExistError
             | asyncpg.exceptions.CannotConnectNowError
-            | asyncpg.exceptions.InterfaceError
             | ConnectionError
             | TimeoutError,
         ):
             return "database unavailable"
         if isinstance(current, OSError) and not isinstance(current, FileNotFoundError | PermissionError):
             return "service dependency unreachable"
-        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+        # The wrapped driver error or the explicit cause; not __context__, which a bug raised while handling a
+        # connection error would carry too.
+        current = getattr(current, "orig", None) or current.__cause__
     return None
