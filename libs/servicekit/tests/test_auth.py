@@ -72,3 +72,14 @@ async def test_prod_accepts_an_es256_token(ec_key):
 async def test_prod_refuses_bad_tokens(rsa_key, mutate):
     with pytest.raises(Unauthorized):
         await prod_verifier(rsa_key.public_key()).verify(mutate(rsa_key))
+
+
+@pytest.mark.parametrize(
+    "claim, value",
+    [("sub", "u\x001"), ("merchant_id", "m\ud8001"), ("name", "Ann\x00"), ("email", "a\udc00@b.example")],
+    ids=["nul-in-sub", "surrogate-in-merchant", "nul-in-name", "surrogate-in-email"],
+)
+async def test_claims_postgresql_cannot_store_make_the_token_invalid(rsa_key, claim, value):
+    token = jwt.encode(claims(**{claim: value}), rsa_key, algorithm="RS256")
+    with pytest.raises(Unauthorized):
+        await prod_verifier(rsa_key.public_key()).verify(token)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -241,8 +242,8 @@ class JwtVerifier:
                 options={"require": ["exp", "sub"], "verify_aud": self.audience is not None},
             )
             principal = Principal(
-                user_id=str(claims["sub"]),
-                merchant_id=str(claims["merchant_id"]),
+                user_id=_identifier(claims, "sub"),
+                merchant_id=_identifier(claims, "merchant_id"),
                 role=Role(claims["role"]),
                 email=_optional_claim(claims, "email", 320),
                 name=_optional_claim(claims, "name", 200),
@@ -253,11 +254,22 @@ class JwtVerifier:
             raise Unauthorized(f"invalid bearer token: {exc}") from None
 
 
+# PostgreSQL stores neither NUL nor a lone surrogate (which a JSON claim can carry as an escape).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _identifier(claims: dict[str, Any], name: str) -> str:
+    value = str(claims[name])
+    if _UNSTORABLE.search(value):
+        raise ValueError(f"claim {name!r} holds characters that cannot be stored")
+    return value
+
+
 def _optional_claim(claims: dict[str, Any], name: str, max_length: int) -> str | None:
     value = claims.get(name)
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) > max_length or "\x00" in value:
+    if not isinstance(value, str) or len(value) > max_length or _UNSTORABLE.search(value):
         raise ValueError(f"claim {name!r} is not a string of at most {max_length} characters")
     return value or None
 
