@@ -62,6 +62,7 @@ class Ticket(SQLModel, table=True):
     customer_id: str = Field(sa_column=Column(Text, nullable=False))
     customer_email: str | None = Field(default=None, sa_column=Column(Text))
     customer_name: str | None = Field(default=None, sa_column=Column(Text))
+    locale: str | None = Field(default=None, sa_column=Column(Text))
     subject: str = Field(sa_column=Column(Text, nullable=False))
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     status: str = Field(sa_column=Column(Text, nullable=False))

@@ -68,11 +68,12 @@ _CREATE_TICKET = text(
         ON CONFLICT (merchant_id) DO UPDATE SET last_number = ticket_counters.last_number + 1
         RETURNING last_number
     ), t AS (
-        INSERT INTO tickets (merchant_id, id, number, customer_id, customer_email, customer_name, subject,
+        INSERT INTO tickets (merchant_id, id, number, customer_id, customer_email, customer_name, locale, subject,
                              description, status, priority, category_id, tags, order_id, product_id,
                              created_at, updated_at, version)
         SELECT CAST(:merchant_id AS text), CAST(:id AS uuid), n.last_number, CAST(:customer_id AS text),
-               CAST(:customer_email AS text), CAST(:customer_name AS text), CAST(:subject AS text),
+               CAST(:customer_email AS text), CAST(:customer_name AS text), CAST(:locale AS text),
+               CAST(:subject AS text),
                CAST(:description AS text), CAST(:status AS text), CAST(:priority AS text),
                CAST(:category_id AS uuid), CAST(:tags AS text[]), CAST(:order_id AS text), CAST(:product_id AS text),
                CAST(:created_at AS timestamptz), CAST(:created_at AS timestamptz), CAST(:version AS bigint)

@@ -59,6 +59,7 @@ def snapshot(ticket: Ticket) -> TicketSnapshot:
         sla_state=ticket.sla_state,  # type: ignore[arg-type]
         sla_due_at=ticket.sla_due_at,
         description=ticket.description,
+        locale=ticket.locale,
         created_at=ticket.created_at,
         ticket_version=ticket.version,
     )

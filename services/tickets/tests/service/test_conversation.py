@@ -1,5 +1,6 @@
 import uuid
 
+from helpdesk_servicekit.testing.plugin import bearer
 from helpdesk_servicekit.testing.tap import EventTap
 
 from ..factories import agent, customer, manager, move, open_ticket, reply, wait_until
@@ -87,10 +88,9 @@ async def test_the_same_idempotency_key_posts_one_message(client):
 
 
 async def test_contact_details_travel_in_the_ticket_snapshot(client, amqp_url, amqp_namespace):
+    who = bearer("c-contact", "m1", "customer", email="ada@example.com", name="Ada")
     async with EventTap(amqp_url, amqp_namespace, "ticket.created") as tap:
-        ticket = await open_ticket(
-            client, customer("c-contact"), customer_email="ada@example.com", customer_name="Ada", order_id="o-1"
-        )
+        ticket = await open_ticket(client, who, order_id="o-1")
         await tap.wait_for(1)
     snap = next(b for b in tap.bodies() if b["payload"]["ticket"]["ticket_id"] == ticket["id"])["payload"]["ticket"]
     assert (snap["customer_email"], snap["customer_name"], snap["order_id"], snap["sla_state"]) == (

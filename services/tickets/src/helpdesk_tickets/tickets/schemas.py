@@ -16,6 +16,7 @@ ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Locale = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$")]
 
 
 class Strict(BaseModel):
@@ -27,8 +28,9 @@ class TicketCreate(Strict):
     description: Description = ""
     priority: Priority = Priority.NORMAL
     customer_id: ExternalId | None = Field(default=None, description="required when an agent files for a customer")
-    customer_email: Email | None = None
-    customer_name: Name | None = None
+    customer_email: Email | None = Field(default=None, description="staff only: a customer's comes from their token")
+    customer_name: Name | None = Field(default=None, description="staff only: a customer's comes from their token")
+    locale: Locale | None = Field(default=None, description="staff only: a customer's comes from their token")
     category_id: uuid.UUID | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=50)
     order_id: ExternalId | None = None
@@ -63,6 +65,7 @@ class TicketRead(BaseModel):
     customer_id: str
     customer_email: str | None
     customer_name: str | None
+    locale: str | None
     subject: str
     description: str
     status: TicketStatus

@@ -43,32 +43,47 @@ NEW_TICKET_DEFAULTS: dict[str, Any] = {
 UPDATABLE = ("subject", "priority", "category_id", "tags", "order_id", "product_id")
 
 
-def _customer_of(principal: Principal, data: TicketCreate) -> str:
+IDENTITY_FIELDS = ("customer_email", "customer_name", "locale")
+
+
+def _customer_of(principal: Principal, data: TicketCreate) -> tuple[str, dict[str, str | None]]:
+    """The ticket's customer and their contact details: a customer's own from their token's identity claims
+    (a body that names them is refused), or those staff give when they open a ticket on someone's behalf."""
     if principal.role is Role.CUSTOMER:
         if data.customer_id not in (None, principal.user_id):
             raise Forbidden("customers open tickets for themselves only")
-        return principal.user_id
+        supplied = [name for name in IDENTITY_FIELDS if getattr(data, name) is not None]
+        if supplied:
+            message = "a customer's contact details come from their account, not the request"
+            raise Unprocessable(
+                f"{', '.join(supplied)}: {message}",
+                errors=[{"field": f"body.{name}", "message": message, "code": "not_allowed"} for name in supplied],
+            )
+        return principal.user_id, {
+            "customer_email": principal.email,
+            "customer_name": principal.name,
+            "locale": principal.locale,
+        }
     if data.customer_id is None:
         raise Unprocessable(
             "customer_id is required when staff open a ticket",
             errors=[{"field": "body.customer_id", "message": "Field required", "code": "missing"}],
         )
-    return data.customer_id
+    return data.customer_id, {name: getattr(data, name) for name in IDENTITY_FIELDS}
 
 
 async def create_ticket(
     sessions: Sessions, principal: Principal, data: TicketCreate, idempotency_key: str | None = None
 ) -> StoredResponse:
     """Open a ticket (a customer for self, staff on behalf of `customer_id`) → 201 with the new ticket."""
-    customer_id = _customer_of(principal, data)
+    customer_id, identity = _customer_of(principal, data)
     now = utcnow()
     actor = Actor.of(principal)
     fields: dict[str, Any] = {
         "merchant_id": principal.merchant_id,
         "id": uuid.uuid4(),
         "customer_id": customer_id,
-        "customer_email": data.customer_email,
-        "customer_name": data.customer_name,
+        **identity,
         "subject": data.subject,
         "description": data.description,
         "status": TicketStatus.NEW.value,
