@@ -135,6 +135,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         app.state.runtime = runtime
         app.state.sessions = runtime.sessions
         runtime.tasks.append(asyncio.create_task(wakeup.broadcast(settings.listen_dsn, runtime.stop), name="wakeup"))
+        # Keys of the identity provider's JWKS refreshed on schedule, in every role (a no-op without a JWKS URL).
+        runtime.tasks.append(asyncio.create_task(app.state.jwt.refresh_loop(runtime.stop), name="jwks-refresh"))
         if settings.role in (Role.WORKER, Role.ALL):
             runtime.relay = OutboxRelay(
                 engine,
@@ -188,7 +190,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     app.state.jwt = JwtVerifier(settings)
     install_problem_handlers(app)
     # Outermost first: metrics see every request, TextGuard refuses unstorable text before routing.
-    app.add_middleware(TextGuard)
+    app.add_middleware(TextGuard, max_body_bytes=settings.json_body_max_bytes)
     app.add_middleware(HttpMetricsMiddleware)
     app.include_router(ops_router(spec))
     if settings.role in (Role.API, Role.ALL):
