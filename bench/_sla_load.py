@@ -10,6 +10,8 @@ from datetime import datetime
 
 import asyncpg
 
+from helpdesk_sla.domain import ESCALATION_SETTLE_SECONDS
+
 MERCHANTS = 100
 TARGET_SECONDS = 3600
 L3_AFTER_SECONDS = 3600
@@ -48,7 +50,8 @@ async def load_configuration(conn: asyncpg.Connection) -> None:
 async def load_clocks(conn: asyncpg.Connection, first: int, count: int, due_at_sql: str, *args: object) -> None:
     """`count` running clocks numbered from `first`, due at `due_at_sql` (an expression of the row number n).
 
-    Each clock gets the rows the service itself plans for it: breach and L2 at the due time, L3 an hour later.
+    Each clock gets the rows the service itself plans for it: breach at the due time, L2 once the ladder's settle
+    has passed, L3 an hour later.
     """
     await conn.execute(
         f"""
@@ -87,7 +90,8 @@ async def load_clocks(conn: asyncpg.Connection, first: int, count: int, due_at_s
         SELECT p.merchant_id, p.ticket_id, 'first_response', t.kind, t.level, 1,
                p.due_at + t.after * interval '1 second'
         FROM bench_plan p
-        CROSS JOIN (VALUES ('breach', 0, 0), ('escalation', 2, 0), ('escalation', 3, {L3_AFTER_SECONDS}))
+        CROSS JOIN (VALUES ('breach', 0, 0.0), ('escalation', 2, {ESCALATION_SETTLE_SECONDS}),
+                           ('escalation', 3, {L3_AFTER_SECONDS}))
              AS t(kind, level, after)
         """
     )

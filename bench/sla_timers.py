@@ -2,8 +2,9 @@
 
 For 10k and then 1M pending running clocks (bulk-loaded with generate_series, not through the API), `--rate`
 deadlines a second come due for `--seconds`. The real worker claims due tickets, loads their clocks, policies and
-timers, runs the domain (breach, then the L2 step of the ladder), writes clocks, timers and outbox rows. The bare
-loop claims 500 due rows with SKIP LOCKED, marks them fired and inserts outbox rows. Prints lateness of firing
+timers, runs the domain (the breach and its sla.clock_changed; the L2 step of the ladder two seconds later, once the
+ladder's settle has passed), writes clocks, timers and outbox rows. The bare loop claims 500 due rows with SKIP
+LOCKED, marks them fired and inserts outbox rows. Prints lateness of firing
 (fired_at - due_at) p50/p99/max, the database time per wake (wall time of the round minus the process's CPU time),
 and business-time additions per second in one process. Never pass/fail.
 

@@ -12,7 +12,7 @@ from helpdesk_servicekit.testing.tap import EventTap
 
 from ..harness import Harness, TicketStream, a_merchant, a_policy, applied, manager, now, seconds_between, started
 
-LADDER = [{"level": 2, "after_breach_seconds": 0}, {"level": 3, "after_breach_seconds": 1}]
+LADDER = [{"level": 2, "after_breach_seconds": 0}, {"level": 3, "after_breach_seconds": 3}]
 
 
 @pytest.fixture

@@ -164,24 +164,29 @@ async def insert_ticket(session: AsyncSession, ticket: StoredTicket) -> bool:
     return True
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[StoredTicket]:
-    """Lock tickets that have a timer due at `now`, skipping tickets another transaction holds. This is a round's
-    first statement, so it goes through the session, which opens its transaction."""
+async def claim_due(session: AsyncSession, limit: int) -> tuple[datetime | None, list[StoredTicket]]:
+    """Lock tickets that have a timer due by the database's clock, skipping tickets another transaction holds;
+    with the database's `now()` (the transaction's start) when it found any. The database's clock, not this
+    process's, so a replica whose clock runs fast fires nothing early. This is a round's first statement, so it
+    goes through the session, which opens its transaction."""
     result = await session.execute(
         text(
-            "SELECT s.* FROM sla_tickets s WHERE (s.merchant_id, s.ticket_id) IN"
-            " (SELECT merchant_id, ticket_id FROM sla_timers WHERE fire_at <= :now ORDER BY fire_at LIMIT :n)"
+            "SELECT now() AS db_now, s.* FROM sla_tickets s WHERE (s.merchant_id, s.ticket_id) IN"
+            " (SELECT merchant_id, ticket_id FROM sla_timers WHERE fire_at <= now() ORDER BY fire_at LIMIT :n)"
             " FOR UPDATE OF s SKIP LOCKED"
         ),
-        {"now": now, "n": limit},
+        {"n": limit},
     )
-    return await hydrate(session, [dict(row._mapping) for row in result])
+    rows = [dict(row._mapping) for row in result]
+    return (rows[0]["db_now"] if rows else None), await hydrate(session, rows)
 
 
-async def next_fire_at(session: AsyncSession) -> datetime | None:
+async def next_fire_at(session: AsyncSession) -> tuple[datetime, datetime | None]:
+    """The database's `now()` and the earliest pending timer, if any."""
     db = await driver(session)
-    found: datetime | None = await db.fetchval("SELECT min(fire_at) FROM sla_timers")
-    return found
+    row = await db.fetchrow("SELECT now() AS db_now, min(fire_at) AS next_fire_at FROM sla_timers")
+    assert row is not None
+    return row["db_now"], row["next_fire_at"]
 
 
 async def tickets_with_open_clocks(

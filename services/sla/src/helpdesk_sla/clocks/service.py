@@ -166,7 +166,8 @@ def _key(placement: Placement | None) -> PlacementKey | None:
 
 @dataclass(frozen=True)
 class FiringRound:
-    """What one pass of the timer worker did; `next_fire_at` (the earliest timer left) only after an empty pass."""
+    """What one pass of the timer worker did, at `claimed_at` by the database's clock; `next_fire_at` (the earliest
+    timer left) only after an empty pass."""
 
     claimed_at: datetime
     tickets: int
@@ -177,9 +178,11 @@ class FiringRound:
 async def fire_due(sessions: Sessions, limit: int) -> FiringRound:
     """Fire the warnings, breaches and escalation steps due now, for up to `limit` tickets, in one transaction."""
     async with unit_of_work(sessions) as session:
-        now = utcnow()
-        tickets = await repository.claim_due(session, now, limit)
-        next_fire_at = None if tickets else await repository.next_fire_at(session)
+        claimed_at, tickets = await repository.claim_due(session, limit)
+        next_fire_at = None
+        if claimed_at is None:
+            claimed_at, next_fire_at = await repository.next_fire_at(session)
+        now = claimed_at
         fired: list[StoredTicket] = []
         staged: list[outbox.Staged] = []
         for ticket in tickets:

@@ -13,6 +13,7 @@ from helpdesk_sla.domain.clock import Clock, ClockState, Metric, Segment, Segmen
 from helpdesk_sla.domain.errors import CalendarError, ClockError, PolicyError, SlaDomainError
 from helpdesk_sla.domain.policy import (
     ESCALATION_LEVELS,
+    ESCALATION_SETTLE_SECONDS,
     EscalationStep,
     PlannedTimer,
     SlaPolicy,
@@ -27,6 +28,7 @@ from helpdesk_sla.domain.ticket import Placement, SlaEvent, SlaEventKind, Ticket
 
 __all__ = [
     "ESCALATION_LEVELS",
+    "ESCALATION_SETTLE_SECONDS",
     "BusinessCalendar",
     "CalendarError",
     "Clock",

@@ -250,6 +250,15 @@ class Clock:
             if segment.kind is SegmentKind.RUNNING
         )
 
+    def counting_at(self, instant: datetime) -> bool:
+        """Whether the clock was running (counting time, not paused, met or stopped) at `instant`."""
+        return any(
+            segment.kind is SegmentKind.RUNNING
+            and segment.start <= instant
+            and (segment.end is None or instant < segment.end)
+            for segment in self.segments
+        )
+
     def remaining_business_seconds(self, now: datetime) -> float:
         """Business seconds left before the target; negative once it is exceeded."""
         return self.target_seconds - self.elapsed_business_seconds(now)

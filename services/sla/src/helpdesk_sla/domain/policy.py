@@ -13,6 +13,9 @@ from helpdesk_sla.domain.clock import Clock, ClockState, Metric
 from helpdesk_sla.domain.errors import PolicyError
 
 ESCALATION_LEVELS = (2, 3)  # level 1 is the first line; the ladder only ever climbs from there
+# No ladder step fires sooner than this after the breach: a reply or a pause that happened before the deadline but
+# is still on its way through the broker when the breach timer fires then cancels the step instead of escalating.
+ESCALATION_SETTLE_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +179,7 @@ def plan_timers(clock: Clock, policy: SlaPolicy, now: datetime) -> list[PlannedT
     breached = clock.breached_at or due
     for step in policy.escalation:
         if step.metric == clock.metric and step.level > clock.escalated_level:
-            fire_at = breached + timedelta(seconds=step.after_breach_seconds)
+            fire_at = breached + timedelta(seconds=max(step.after_breach_seconds, ESCALATION_SETTLE_SECONDS))
             timers.append(PlannedTimer(TimerKind.ESCALATION, clock.metric, fire_at, step.level))
     return sorted(timers, key=lambda timer: timer.fire_at)
 

@@ -134,16 +134,19 @@ class TicketSla:
         return ticket
 
     def _carry_over(self, previous: TicketSla) -> None:
-        """Keep what was already announced: breaches always, a warning unless a re-target came after it, the
-        escalation level, and met notices (counted per run, since a reopened resolution is met again)."""
+        """Keep what was already announced: a breach unless the facts now show the clock was not counting at that
+        instant (met or paused in time: the fact arrived after the timer fired), a warning unless a re-target came
+        after it, the escalation level, and met notices (counted per run, since a reopened resolution is met
+        again). A withdrawn breach takes its pending ladder steps with it; the clock may breach again later."""
         self.escalation_level = max(self.escalation_level, previous.escalation_level)
         before = {(tracked.metric, tracked.run): tracked for tracked in previous.clocks}
         for tracked in self.clocks:
             old = before.get((tracked.metric, tracked.run))
             if old is None:
                 continue
-            clock = tracked.clock
-            clock.breached_at = clock.breached_at or old.clock.breached_at
+            clock, breached_at = tracked.clock, old.clock.breached_at
+            if clock.breached_at is None and breached_at is not None and clock.counting_at(breached_at):
+                clock.breached_at = breached_at
             if old.clock.warned_at is not None and (self.placed_at is None or old.clock.warned_at >= self.placed_at):
                 clock.warned_at = clock.warned_at or old.clock.warned_at
         announced = {key: old.met_count for key, old in before.items()}

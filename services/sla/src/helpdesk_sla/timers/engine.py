@@ -18,7 +18,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -89,6 +88,7 @@ class _Lane:
     def __init__(self, owner: TimerEngine) -> None:
         self.owner = owner
         self.waker = Waker(TIMER_CHANNEL, owner.listen_dsn)
+        self.round_started = time.monotonic()
         self.connection: AsyncConnection | None = None
         self.sessions: async_sessionmaker[AsyncSession] | None = None
 
@@ -119,6 +119,7 @@ class _Lane:
     async def fire_round(self) -> service.FiringRound:
         owner = self.owner
         started, cpu = time.perf_counter(), time.process_time()
+        self.round_started = time.monotonic()
         done = await service.fire_due(await self.session_factory(), owner.batch_size)
         owner.fired += done.events.total()
         if owner.on_round is not None:
@@ -127,10 +128,13 @@ class _Lane:
         return done
 
     def seconds_until(self, done: service.FiringRound) -> float:
+        """How long to nap, by the database's clock: from the round's `claimed_at` to the earliest timer, less the
+        time since the round started (measured here with a monotonic clock, which skew does not affect)."""
         earliest = done.next_fire_at
         if earliest is None:
             return self.owner.max_sleep
-        seconds = (earliest - datetime.now(UTC)).total_seconds()
+        since_round = time.monotonic() - self.round_started
+        seconds = (earliest - done.claimed_at).total_seconds() - since_round
         if seconds > 0:
             return min(self.owner.max_sleep, seconds)
         # Due already: came due during the round (go again now), or was due but held by another lane, replica or

@@ -5,6 +5,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from helpdesk_sla.domain import (
+    ESCALATION_SETTLE_SECONDS,
     BusinessCalendar,
     Clock,
     EscalationStep,
@@ -17,6 +18,7 @@ from helpdesk_sla.domain import (
 )
 
 HOUR = 3600
+SETTLE = ESCALATION_SETTLE_SECONDS
 T0 = datetime(2024, 5, 6, 8, tzinfo=UTC)
 ALWAYS = BusinessCalendar.twenty_four_seven()
 LADDER = (
@@ -54,9 +56,15 @@ def test_a_running_clock_plans_its_warning_breach_and_escalations_in_order():
     assert plan_timers(resolution_clock(), policy(), T0) == [
         timer(TimerKind.WARNING, 3 * HOUR),
         timer(TimerKind.BREACH, 4 * HOUR),
-        timer(TimerKind.ESCALATION, 4 * HOUR, level=2),
+        timer(TimerKind.ESCALATION, 4 * HOUR + SETTLE, level=2),
         timer(TimerKind.ESCALATION, 6 * HOUR, level=3),
     ]
+
+
+def test_a_ladder_step_at_the_breach_waits_a_moment_for_a_reply_already_on_its_way():
+    steps = [planned for planned in plan_timers(resolution_clock(), policy(), T0) if planned.level == 2]
+    assert steps == [timer(TimerKind.ESCALATION, 4 * HOUR + SETTLE, level=2)]
+    assert 0 < SETTLE <= 5
 
 
 def test_a_warning_can_come_at_a_share_of_the_target():
@@ -77,7 +85,7 @@ def test_warnings_count_business_time_but_escalations_count_wall_clock_time():
     assert [planned.fire_at for planned in timers] == [
         datetime(2024, 5, 10, 17, tzinfo=ZoneInfo("Europe/Berlin")),
         monday.replace(hour=10),
-        monday.replace(hour=10),
+        monday.replace(hour=10) + timedelta(seconds=SETTLE),
         monday.replace(hour=12),
     ]
 
@@ -104,7 +112,7 @@ def test_a_breached_clock_plans_only_escalations_counted_from_the_breach():
     subject = resolution_clock()
     subject.mark_breached(later(4 * HOUR + 60))
     assert plan_timers(subject, policy(), later(4 * HOUR + 60)) == [
-        timer(TimerKind.ESCALATION, 4 * HOUR, level=2),
+        timer(TimerKind.ESCALATION, 4 * HOUR + SETTLE, level=2),
         timer(TimerKind.ESCALATION, 6 * HOUR, level=3),
     ]
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpdesk_sla.domain import (
+    ESCALATION_SETTLE_SECONDS,
     BusinessCalendar,
     Clock,
     ClockState,
@@ -124,16 +125,68 @@ def resolution_only(**fields):
     return placement(targets={Metric.RESOLUTION: 8 * HOUR}, escalation=LADDER, **fields)
 
 
-def test_a_breach_fires_with_level_two_at_once_and_level_three_later():
+def test_a_breach_fires_at_once_level_two_a_moment_later_and_level_three_after_its_delay():
     ticket = TicketSla.opened(resolution_only(), T0)
-    events = ticket.fire_due(later(8 * HOUR))
-    assert [(e.kind, e.metric, e.level) for e in events] == [
-        (SlaEventKind.BREACHED, Metric.RESOLUTION, None),
-        (SlaEventKind.ESCALATION_REQUESTED, Metric.RESOLUTION, 2),
-    ]
+    [breach] = ticket.fire_due(later(8 * HOUR))
+    assert (breach.kind, breach.metric) == (SlaEventKind.BREACHED, Metric.RESOLUTION)
+    [level2] = ticket.fire_due(later(8 * HOUR + ESCALATION_SETTLE_SECONDS))
+    assert (level2.kind, level2.level, level2.breached_at) == (SlaEventKind.ESCALATION_REQUESTED, 2, later(8 * HOUR))
     assert ticket.fire_due(later(8 * HOUR + 60)) == []
     [level3] = ticket.fire_due(later(9 * HOUR))
     assert (level3.level, level3.from_level, level3.breached_at) == (3, 2, later(8 * HOUR))
+
+
+def ladder_on_first_response():
+    steps = (
+        EscalationStep(level=2, after_breach_seconds=0, metric=Metric.FIRST_RESPONSE),
+        EscalationStep(level=3, after_breach_seconds=HOUR, metric=Metric.FIRST_RESPONSE),
+    )
+    return placement(targets={Metric.FIRST_RESPONSE: 60, Metric.RESOLUTION: 8 * HOUR}, escalation=steps)
+
+
+def test_a_reply_sent_before_the_deadline_but_applied_after_the_breach_withdraws_it_and_its_ladder():
+    created = fact(1, 0, placement=ladder_on_first_response())
+    previous = TicketSla.replay(T0, [created])
+    [breach] = previous.fire_due(later(60))
+    assert breach.kind is SlaEventKind.BREACHED
+
+    ticket = TicketSla.replay(T0, [created, fact(2, 59, author="agent")], previous)
+
+    first = ticket.current(Metric.FIRST_RESPONSE)
+    [met] = ticket.events
+    assert (met.kind, met.metric, met.within_target) == (SlaEventKind.MET, Metric.FIRST_RESPONSE, True)
+    assert first.clock.breached_at is None and first.clock.status is ClockState.MET
+    assert [t for tracked, t in ticket.timers(later(61)) if tracked is first] == []
+    assert ticket.fire_due(later(60 + ESCALATION_SETTLE_SECONDS)) == []
+    assert ticket.fire_due(later(HOUR + 60)) == [] and ticket.escalation_level == 1
+
+
+def test_a_pause_applied_after_the_breach_withdraws_it_and_the_clock_breaches_again_only_when_really_due():
+    created = fact(1, 0, placement=ladder_on_first_response())
+    previous = TicketSla.replay(T0, [created])
+    previous.fire_due(later(60))
+
+    ticket = TicketSla.replay(T0, [created, fact(2, 50, status="waiting_customer")], previous)
+    assert ticket.current(Metric.FIRST_RESPONSE).clock.breached_at is None
+    assert ticket.fire_due(later(70)) == []
+
+    resumed = TicketSla.replay(T0, [created, fact(2, 50, "waiting_customer"), fact(3, 100, "open")], ticket)
+    assert resumed.fire_due(later(105)) == []
+    [breach] = resumed.fire_due(later(110))
+    assert (breach.kind, breach.at) == (SlaEventKind.BREACHED, later(110))
+
+
+def test_a_breach_the_late_facts_confirm_stands_and_its_ladder_goes_on():
+    created = fact(1, 0, placement=ladder_on_first_response())
+    previous = TicketSla.replay(T0, [created])
+    previous.fire_due(later(60))
+
+    ticket = TicketSla.replay(T0, [created, fact(2, 61, status="waiting_customer")], previous)
+
+    assert ticket.current(Metric.FIRST_RESPONSE).clock.breached_at == later(60)
+    resumed = TicketSla.replay(T0, [created, fact(2, 61, "waiting_customer"), fact(3, 62, "open")], ticket)
+    [level2] = resumed.fire_due(later(62))
+    assert (level2.kind, level2.level) == (SlaEventKind.ESCALATION_REQUESTED, 2)
 
 
 def test_when_several_steps_are_due_at_once_only_the_highest_is_asked_for():
