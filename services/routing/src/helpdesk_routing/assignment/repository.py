@@ -369,6 +369,60 @@ async def queued_for(
     return list(result)
 
 
+async def take_slots(session: AsyncSession, merchant_id: str, agent_id: str, want: int) -> tuple[int, int]:
+    """Up to `want` more tickets on an online, active agent, never past the cap, under the agent's row lock:
+    returns (granted, load before)."""
+    result = await session.execute(
+        text(
+            "WITH old AS (SELECT user_id, load FROM routing_agents WHERE merchant_id = :m AND user_id = :a"
+            " AND active AND status = 'online' AND load < max_concurrent_tickets FOR UPDATE)"
+            " UPDATE routing_agents a SET load = least(old.load + :want, a.max_concurrent_tickets),"
+            " last_assigned_at = now() FROM old WHERE a.merchant_id = :m AND a.user_id = old.user_id"
+            " RETURNING a.load - old.load AS granted, old.load AS before"
+        ),
+        {"m": merchant_id, "a": agent_id, "want": want},
+    )
+    found = result.first()
+    return (int(found.granted), int(found.before)) if found is not None else (0, 0)
+
+
+async def give_back(session: AsyncSession, merchant_id: str, agent_id: str, slots: int) -> None:
+    await session.execute(
+        text("UPDATE routing_agents SET load = greatest(load - :n, 0) WHERE merchant_id = :m AND user_id = :a"),
+        {"m": merchant_id, "a": agent_id, "n": slots},
+    )
+
+
+async def claim_queued(
+    session: AsyncSession,
+    merchant_id: str,
+    ticket_ids: Sequence[uuid.UUID],
+    limit: int,
+    agent_id: str,
+    load_before: int,
+) -> list[TicketRow]:
+    """Give the agent up to `limit` of these waiting tickets, best first, skipping any another transaction holds;
+    each is logged with the agent's load after it. Returns the claimed tickets in queue order."""
+    result = await session.execute(
+        text(
+            "WITH pick AS (SELECT ticket_id, row_number() OVER (ORDER BY priority_rank DESC, ticket_created_at,"
+            " ticket_id) AS n FROM (SELECT ticket_id, priority_rank, ticket_created_at FROM routing_tickets"
+            " WHERE merchant_id = :m AND ticket_id = ANY(:ids) AND queued_at IS NOT NULL"
+            " ORDER BY priority_rank DESC, ticket_created_at, ticket_id LIMIT :limit FOR UPDATE SKIP LOCKED) q),"
+            " claimed AS (UPDATE routing_tickets t SET assignee_id = :a, pending_decision = true, queued_at = NULL,"
+            " updated_at = now() FROM pick WHERE t.merchant_id = :m AND t.ticket_id = pick.ticket_id"
+            f" RETURNING pick.n, {', '.join('t.' + c.strip() for c in _TICKET_COLUMNS.split(','))}),"
+            " logged AS (INSERT INTO routing_assignment_log (merchant_id, ticket_id, agent_id, change, load_after,"
+            " capacity, reason) SELECT :m, c.ticket_id, :a, 1, :before + c.n,"
+            " (SELECT max_concurrent_tickets FROM routing_agents WHERE merchant_id = :m AND user_id = :a),"
+            " 'queue drained' FROM claimed c)"
+            " SELECT * FROM claimed ORDER BY n"
+        ),
+        {"m": merchant_id, "ids": list(ticket_ids), "limit": limit, "a": agent_id, "before": load_before},
+    )
+    return [_row(r) for r in result]
+
+
 async def lock_queued(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> TicketRow | None:
     """The waiting ticket, locked, unless another transaction holds it or it no longer waits."""
     result = await session.execute(

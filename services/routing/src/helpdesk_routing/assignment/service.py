@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -136,7 +137,9 @@ async def route_with(
 
 
 async def drain_for_agent(session: AsyncSession, merchant_id: str, agent_id: str) -> int:
-    """Give the agent waiting tickets of their groups while they are online and under the cap; returns how many."""
+    """Give the agent waiting tickets of their groups while they are online and under the cap, highest priority
+    first, then oldest; returns how many. Set-based: the free slots are taken at once under the agent's row lock,
+    the tickets claimed in one statement (SKIP LOCKED), and slots nobody could fill are given back."""
     found = await repo.agent_candidate(session, merchant_id, agent_id)
     if found is None:
         return 0
@@ -145,23 +148,18 @@ async def drain_for_agent(session: AsyncSession, merchant_id: str, agent_id: str
     after = None
     while agent.available:
         page = await repo.queued_for(session, merchant_id, group_ids, agent.tier, after, DRAIN_PAGE)
-        for waiting in page:
-            need = Need(tuple(SkillNeed(s["name"], s["min_level"]) for s in waiting.required_skills), waiting.min_tier)
-            if not qualifies(agent, need):
-                continue
-            row = await repo.lock_queued(session, merchant_id, waiting.ticket_id)
-            if row is None:
-                continue  # another transaction is placing it
-            load = await repo.take_slot(session, merchant_id, agent_id, waiting.ticket_id, "queue drained")
-            if load is None:
-                agent = replace(agent, status="unavailable")
+        fitting = [w.ticket_id for w in page if qualifies(agent, _need_of(w))]
+        if fitting:
+            granted, before = await repo.take_slots(
+                session, merchant_id, agent_id, min(len(fitting), agent.capacity - agent.load)
+            )
+            if granted == 0:
                 break
-            row.state = replace(row.state, assignee_id=agent_id, pending_decision=True, queued=False)
-            await repo.save_ticket(session, merchant_id, row)
-            decided.append(row)
-            agent = replace(agent, load=load)
-            if not agent.available:
-                break
+            claimed = await repo.claim_queued(session, merchant_id, fitting, granted, agent_id, before)
+            if len(claimed) < granted:
+                await repo.give_back(session, merchant_id, agent_id, granted - len(claimed))
+            decided += claimed
+            agent = replace(agent, load=before + len(claimed))
         if len(page) < DRAIN_PAGE:
             break
         last = page[-1]
@@ -184,6 +182,11 @@ async def return_tickets_of(session: AsyncSession, merchant_id: str, agent_id: s
         row = await route_with(session, merchant_id, row, reason, config)
         await repo.save_ticket(session, merchant_id, row)
     return len(tickets)
+
+
+def _need_of(waiting: Any) -> Need:
+    """What a waiting ticket asks of its agent, as stored when it was queued."""
+    return Need(tuple(SkillNeed(s["name"], s["min_level"]) for s in waiting.required_skills), waiting.min_tier)
 
 
 def _decided(merchant_id: str, row: TicketRow, reason: str) -> Staged:
