@@ -10,6 +10,7 @@ from helpdesk_contracts import (
     Payload,
     RoutingAssignmentDecided,
     SlaBreached,
+    SlaClockChanged,
     SlaEscalationRequested,
     SlaMet,
     SlaWarning,
@@ -17,7 +18,7 @@ from helpdesk_contracts import (
 from helpdesk_servicekit.consumers import EventConsumers
 from helpdesk_tickets.assignment.service import apply_routing_decision
 from helpdesk_tickets.domain.assignment import RoutingDecision
-from helpdesk_tickets.domain.sla import ClockFlag
+from helpdesk_tickets.domain.sla import ClockEvent, ClockFact
 from helpdesk_tickets.escalation.service import apply_sla_escalation
 from helpdesk_tickets.sla_flags.service import apply_clock_event_to_ticket
 
@@ -37,29 +38,45 @@ async def on_escalation_requested(session: AsyncSession, envelope: Envelope, pay
     await apply_sla_escalation(session, envelope.merchant_id, payload.ticket_id, payload.level, payload.metric)
 
 
-async def _clock(session: AsyncSession, envelope: Envelope, payload: Payload, flag: ClockFlag) -> None:
+_FACTS = {SlaWarning: ClockFact.WARNED, SlaBreached: ClockFact.BREACHED, SlaMet: ClockFact.MET}
+
+
+async def _clock_event(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
     assert isinstance(payload, SlaWarning | SlaBreached | SlaMet)
-    await apply_clock_event_to_ticket(
-        session,
-        envelope.merchant_id,
-        payload.ticket_id,
-        payload.metric.value,
-        flag,
-        due_at=payload.due_at,
+    event = ClockEvent(
+        metric=payload.metric.value,
+        fact=_FACTS[type(payload)],
         at=payload.at,
+        run=payload.run,
+        due_at=payload.due_at,
+        within_target=payload.within_target,
     )
+    await apply_clock_event_to_ticket(session, envelope.merchant_id, payload.ticket_id, event)
 
 
 @consumers.on(EventType.SLA_WARNING)
 async def on_sla_warning(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
-    await _clock(session, envelope, payload, ClockFlag.AT_RISK)
+    await _clock_event(session, envelope, payload)
 
 
 @consumers.on(EventType.SLA_BREACHED)
 async def on_sla_breached(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
-    await _clock(session, envelope, payload, ClockFlag.BREACHED)
+    await _clock_event(session, envelope, payload)
 
 
 @consumers.on(EventType.SLA_MET)
 async def on_sla_met(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
-    await _clock(session, envelope, payload, ClockFlag.MET)
+    await _clock_event(session, envelope, payload)
+
+
+@consumers.on(EventType.SLA_CLOCK_CHANGED)
+async def on_sla_clock_changed(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
+    assert isinstance(payload, SlaClockChanged)
+    event = ClockEvent(
+        metric=payload.metric.value,
+        fact=ClockFact(payload.state),
+        at=payload.at,
+        run=payload.run,
+        due_at=payload.due_at,
+    )
+    await apply_clock_event_to_ticket(session, envelope.merchant_id, payload.ticket_id, event)

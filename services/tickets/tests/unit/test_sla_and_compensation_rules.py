@@ -7,50 +7,108 @@ from hypothesis import strategies as st
 
 from helpdesk_contracts import Role
 from helpdesk_tickets.domain.compensation import InvalidAmount, check_amount, needs_approval
-from helpdesk_tickets.domain.sla import ClockFlag, SlaState, apply_clock_event, summarize
+from helpdesk_tickets.domain.sla import (
+    ClockEvent,
+    ClockFact,
+    SlaState,
+    apply_clock_event,
+    escalation_still_due,
+    summarize,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+def event(metric, fact, at, *, run=1, due=None, within=None):
+    return ClockEvent(metric, fact, T0 + timedelta(seconds=at), run, due, within)
+
+
+def fold(events, clocks=None):
+    clocks = dict(clocks or {})
+    for e in events:
+        clocks = apply_clock_event(clocks, e) or clocks
+    return clocks
+
+
 def test_the_worst_open_metric_sets_the_state_and_the_earliest_due_time_wins():
-    clocks = apply_clock_event({}, "first_response", ClockFlag.AT_RISK, due_at=T0 + timedelta(hours=1), at=T0)
-    assert clocks is not None
-    clocks = apply_clock_event(clocks, "resolution", ClockFlag.BREACHED, due_at=T0 + timedelta(hours=5), at=T0)
-    assert clocks is not None
-    assert summarize(clocks) == (SlaState.BREACHED, T0 + timedelta(hours=1))
-    clocks = apply_clock_event(clocks, "resolution", ClockFlag.MET, due_at=None, at=T0 + timedelta(minutes=1))
-    assert clocks is not None
-    assert summarize(clocks) == (SlaState.AT_RISK, T0 + timedelta(hours=1))
+    first_due, resolution_due = T0 + timedelta(hours=1), T0 + timedelta(hours=5)
+    clocks = fold(
+        [
+            event("first_response", ClockFact.WARNED, 0, due=first_due),
+            event("resolution", ClockFact.BREACHED, 0, due=resolution_due),
+        ]
+    )
+    assert summarize(clocks) == (SlaState.BREACHED, first_due)
+    clocks = fold([event("resolution", ClockFact.MET, 60)], clocks)
+    assert summarize(clocks) == (SlaState.AT_RISK, first_due)
 
 
-def test_an_event_older_than_what_is_known_for_its_metric_is_ignored():
-    clocks = apply_clock_event({}, "first_response", ClockFlag.MET, due_at=None, at=T0 + timedelta(seconds=5))
-    assert clocks is not None
-    assert apply_clock_event(clocks, "first_response", ClockFlag.BREACHED, due_at=T0, at=T0) is None
+def test_the_due_time_is_known_when_a_clock_starts_and_moves_on_pause_and_resume():
+    due, later_due = T0 + timedelta(hours=1), T0 + timedelta(hours=2)
+    clocks = fold([event("first_response", ClockFact.RUNNING, 0, due=due)])
+    assert summarize(clocks) == (SlaState.ON_TRACK, due)
+    paused = fold([event("first_response", ClockFact.PAUSED, 10)], clocks)
+    assert summarize(paused) == (SlaState.ON_TRACK, None)
+    resumed = fold([event("first_response", ClockFact.RUNNING, 20, due=later_due)], paused)
+    assert summarize(resumed) == (SlaState.ON_TRACK, later_due)
+    assert apply_clock_event(resumed, event("first_response", ClockFact.PAUSED, 10)) is None
 
 
-flags = st.sampled_from(list(ClockFlag))
+def test_a_late_met_within_target_corrects_a_breach_and_cancels_its_escalation():
+    due = T0 + timedelta(seconds=60)
+    started = event("first_response", ClockFact.RUNNING, 0, due=due)
+    breached = fold([started, event("first_response", ClockFact.BREACHED, 60)])
+    assert summarize(breached) == (SlaState.BREACHED, due)
+    assert escalation_still_due(breached, "first_response")
+    met = fold([event("first_response", ClockFact.MET, 59, within=True)], breached)
+    assert summarize(met) == (SlaState.ON_TRACK, None)
+    assert not escalation_still_due(met, "first_response")
+    assert apply_clock_event(met, event("first_response", ClockFact.BREACHED, 60)) is None
+
+
+def test_a_met_after_the_target_closes_the_run_but_escalation_still_applies():
+    clocks = fold([event("first_response", ClockFact.BREACHED, 60), event("first_response", ClockFact.MET, 90)])
+    assert summarize(clocks) == (SlaState.ON_TRACK, None)
+    assert escalation_still_due(clocks, "first_response")
+
+
+def test_a_new_run_replaces_the_last_and_an_older_run_is_stale():
+    first = fold([event("next_response", ClockFact.BREACHED, 0, run=1)])
+    second = fold([event("next_response", ClockFact.RUNNING, 100, run=2, due=T0 + timedelta(hours=3))], first)
+    assert summarize(second) == (SlaState.ON_TRACK, T0 + timedelta(hours=3))
+    assert apply_clock_event(second, event("next_response", ClockFact.BREACHED, 200, run=1)) is None
+
+
+def test_clocks_stored_before_runs_were_tracked_still_read():
+    legacy = {"first_response": {"state": "breached", "due_at": T0.isoformat(), "at": T0.isoformat()}}
+    assert summarize(legacy) == (SlaState.BREACHED, T0)
+    met = fold([event("first_response", ClockFact.MET, 5, within=True)], legacy)
+    assert summarize(met) == (SlaState.ON_TRACK, None)
+
+
+facts = st.sampled_from(list(ClockFact))
 events = st.lists(
-    st.tuples(st.sampled_from(["first_response", "resolution"]), flags, st.integers(0, 50)), min_size=1, max_size=10
+    st.tuples(
+        st.sampled_from(["first_response", "resolution"]),
+        facts,
+        st.integers(0, 50),
+        st.integers(1, 3),
+        st.sampled_from([None, True, False]),
+    ),
+    min_size=1,
+    max_size=12,
 )
 
 
 @given(events, st.randoms())
 def test_the_outcome_does_not_depend_on_delivery_order(batch, random):
-    """With distinct event times per metric, any delivery order folds to the same flags."""
+    """With distinct event times per metric, any delivery order folds to the same clocks."""
     seen, unique = set(), []
-    for metric, flag, second in batch:
+    for metric, fact, second, run, within in batch:
         if (metric, second) not in seen:
             seen.add((metric, second))
-            unique.append((metric, flag, second))
-
-    def fold(order):
-        clocks: dict = {}
-        for metric, flag, second in order:
-            at = T0 + timedelta(seconds=second)
-            clocks = apply_clock_event(clocks, metric, flag, due_at=at + timedelta(hours=1), at=at) or clocks
-        return summarize(clocks)
-
+            due = T0 + timedelta(seconds=second, hours=1)
+            unique.append(event(metric, fact, second, run=run, due=due, within=within))
     shuffled = list(unique)
     random.shuffle(shuffled)
     assert fold(unique) == fold(shuffled)

@@ -1,4 +1,4 @@
-"""The ticket lifecycle as one transition table (docs/architecture.md §5), and what a reply does to a ticket's status."""
+"""The ticket lifecycle as one transition table (docs/architecture.md §5), and what a reply does to its status."""
 
 from __future__ import annotations
 

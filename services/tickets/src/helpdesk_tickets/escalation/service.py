@@ -14,6 +14,7 @@ from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.errors import Conflict
 from helpdesk_tickets import repository
 from helpdesk_tickets.domain.escalation import EscalationRefused, check_manual_escalation, sla_escalation_target
+from helpdesk_tickets.domain.sla import escalation_still_due
 from helpdesk_tickets.models import Ticket
 from helpdesk_tickets.shared import Actor, actor_fields, audit, emit, load_visible, snapshot, touch
 from helpdesk_tickets.tickets.schemas import TicketRead
@@ -68,9 +69,13 @@ async def escalate(
 async def apply_sla_escalation(
     session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID, level: int, metric: SlaMetric
 ) -> bool:
-    """Raise the level the SLA service asks for; a repeated or lower request changes nothing."""
+    """Raise the level the SLA service asks for; a repeated or lower request changes nothing, nor does one for a
+    metric whose clock the ticket already knows was met within target (a breach that lost the race to a reply)."""
     ticket = await repository.get_ticket(session, merchant_id, ticket_id, for_update=True)
     if ticket is None or ticket.status == TicketStatus.CLOSED.value:
+        return False
+    if not escalation_still_due(ticket.sla_clocks, metric.value):
+        log.info("escalation of ticket %s for %s ignored: the clock was met within target", ticket_id, metric.value)
         return False
     target = sla_escalation_target(ticket.escalation_level, level)
     if target is None:

@@ -7,31 +7,23 @@ moves (every change does), and later ticket.* snapshots carry the flags.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_servicekit.clock import utcnow
 from helpdesk_tickets import repository
-from helpdesk_tickets.domain.sla import ClockFlag, apply_clock_event, summarize
+from helpdesk_tickets.domain.sla import ClockEvent, apply_clock_event, summarize
 from helpdesk_tickets.shared import Actor, audit, touch
 
 
 async def apply_clock_event_to_ticket(
-    session: AsyncSession,
-    merchant_id: str,
-    ticket_id: uuid.UUID,
-    metric: str,
-    flag: ClockFlag,
-    *,
-    due_at: datetime | None,
-    at: datetime,
+    session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID, event: ClockEvent
 ) -> bool:
-    """Fold one sla.warning / sla.breached / sla.met into the ticket; False when stale or unknown."""
+    """Fold one SLA clock event into the ticket's view of its clocks; False when stale, known or unknown."""
     ticket = await repository.get_ticket(session, merchant_id, ticket_id, for_update=True)
     if ticket is None:
         return False
-    clocks = apply_clock_event(dict(ticket.sla_clocks), metric, flag, due_at=due_at, at=at)
+    clocks = apply_clock_event(dict(ticket.sla_clocks), event)
     if clocks is None:
         return False
     state, next_due = summarize(clocks)
