@@ -52,6 +52,10 @@ def upgrade() -> None:
             AS $$ SELECT setweight(to_tsvector(kb_search_config(language), title), 'A')
                 || setweight(to_tsvector(kb_search_config(language), array_to_string(tags, ' ')), 'B')
                 || setweight(to_tsvector(kb_search_config(language), body), 'C') $$;
+        CREATE FUNCTION kb_title_document(language text, title text, tags text[]) RETURNS tsvector
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            AS $$ SELECT setweight(to_tsvector(kb_search_config(language), title), 'A')
+                || setweight(to_tsvector(kb_search_config(language), array_to_string(tags, ' ')), 'B') $$;
         CREATE TABLE kb_categories (
             merchant_id text NOT NULL,
             id uuid NOT NULL,
@@ -88,6 +92,7 @@ def upgrade() -> None:
             created_at timestamptz NOT NULL DEFAULT now(),
             updated_at timestamptz NOT NULL DEFAULT now(),
             search_vector tsvector GENERATED ALWAYS AS (kb_document(language, title, tags, body_text)) STORED,
+            title_vector tsvector GENERATED ALWAYS AS (kb_title_document(language, title, tags)) STORED,
             CONSTRAINT pk_kb_articles PRIMARY KEY (merchant_id, id),
             CONSTRAINT ck_kb_articles_status CHECK (status IN ('draft', 'published', 'archived')),
             CONSTRAINT fk_kb_articles_category FOREIGN KEY (merchant_id, category_id)
@@ -97,6 +102,7 @@ def upgrade() -> None:
         CREATE INDEX ix_kb_articles_created ON kb_articles (merchant_id, created_at DESC, id DESC);
         CREATE INDEX ix_kb_articles_language ON kb_articles (merchant_id, language);
         CREATE INDEX ix_kb_articles_search ON kb_articles USING gin (merchant_id, language, search_vector);
+        CREATE INDEX ix_kb_articles_title_search ON kb_articles USING gin (merchant_id, language, title_vector);
         CREATE INDEX ix_kb_articles_title_trgm ON kb_articles USING gin (merchant_id, title gin_trgm_ops);
         CREATE TABLE kb_article_versions (
             merchant_id text NOT NULL,
@@ -180,6 +186,7 @@ def downgrade() -> None:
         DROP TABLE kb_articles;
         DROP TABLE kb_categories;
         DROP FUNCTION kb_document(text, text, text[], text);
+        DROP FUNCTION kb_title_document(text, text, text[]);
         DROP FUNCTION kb_search_config(text)
         """
     )

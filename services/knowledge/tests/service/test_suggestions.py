@@ -149,3 +149,16 @@ async def test_a_ticket_long_after_a_suggestion_does_not_count_against_it(kb):
             {"id": suggestion["suggestion_id"]},
         )
         assert followed.scalar_one() is None
+
+
+async def test_odd_ticket_text_suggests_or_suggests_nothing_but_never_fails(kb):
+    merchant = a_merchant()
+    await three_articles(kb, merchant)
+    for q in ("it's a parcel\\ 'quoted' \"double\"", "a:b & c | !d <-> (e)", "parcel:* & refund:A", "----", "é"):
+        response = await kb.http.get("/v1/kb/suggest", params={"q": q}, headers=customer(merchant))
+        assert response.status_code == 200, (q, response.text)
+    response = await kb.http.get("/v1/kb/suggest", params={"q": "it's my parcel\\"}, headers=customer(merchant))
+    assert "Lost parcel" in [a["title"] for a in response.json()["articles"]]
+    assert (await kb.http.get("/v1/kb/suggest", params={"q": "\x00"}, headers=customer(merchant))).status_code in (
+        400, 422,
+    )  # fmt: skip

@@ -47,14 +47,19 @@ def scope_for(
 async def search(
     sessions: Sessions, principal: Principal, query: str, scope: SearchScope, limit: int, offset: int
 ) -> SearchResults:
-    if not principal.is_staff and scope.statuses != (ArticleStatus.PUBLISHED.value,):
-        return SearchResults(query=query, items=[])
+    """Exact matches first; when they do not fill the first page, titles resembling the query (typos) follow."""
+    fuzzy = typo_text(query)
     async with unit_of_work(sessions) as session:
         rows = await repository.search(
-            session, scope, query, typo_text=typo_text(query), snippets=True, limit=limit + 1, offset=offset
+            session, scope, query, typo_text=fuzzy, snippets=True, limit=limit + 1, offset=offset
         )
+        more = len(rows) > limit
+        if not more and offset == 0 and fuzzy is not None:
+            rows += await repository.fuzzy_titles(
+                session, scope, fuzzy, exclude=[r.id for r in rows], snippets=True, limit=limit - len(rows)
+            )
     items = [
         SearchHit.model_validate(dict(row._mapping) | {"snippet": snippet_html(row.snippet or "")})
         for row in rows[:limit]
     ]
-    return SearchResults(query=query, items=items, next_offset=offset + limit if len(rows) > limit else None)
+    return SearchResults(query=query, items=items, next_offset=offset + limit if more else None)

@@ -18,8 +18,9 @@ from helpdesk_knowledge.domain.deflection import (
     deflection_rate,
 )
 from helpdesk_knowledge.domain.locales import language_of, normalize_locale
-from helpdesk_knowledge.domain.suggest import any_of_words
+from helpdesk_knowledge.domain.suggest import any_of, rarest_terms
 from helpdesk_knowledge.search import repository as search
+from helpdesk_knowledge.search import term_stats
 from helpdesk_knowledge.suggestions import repository
 from helpdesk_knowledge.suggestions.schemas import (
     DeflectionReport,
@@ -34,17 +35,22 @@ from helpdesk_servicekit.db import unit_of_work
 from helpdesk_servicekit.errors import NotFound, Unprocessable
 
 Sessions = async_sessionmaker[AsyncSession]
+MAX_TEXT = 5_000  # characters of a ticket the suggestion reads
 
 
 async def top_articles(
     session: AsyncSession, merchant_id: str, text: str, language: str | None, limit: int
 ) -> list[Suggested]:
-    """The best published articles for free text: any of its words may match, best ranked first."""
-    query = any_of_words(text)
-    if query is None:
+    """The best published articles for free text: any of its telling words may match, best ranked first."""
+    shares = await term_stats.common_terms(session)
+    queries = []
+    for lexemes_language, lexemes in await search.ticket_lexemes(session, merchant_id, language, text[:MAX_TEXT]):
+        query = any_of(rarest_terms(lexemes, shares))
+        if query is not None:
+            queries.append((lexemes_language, query))
+    if not queries:
         return []
-    scope = search.SearchScope(merchant_id=merchant_id, language=language)
-    rows = await search.search(session, scope, query, typo_text=None, snippets=False, limit=limit)
+    rows = await search.suggest(session, merchant_id, queries, limit)
     return [Suggested(article_id=r.id, title=r.title, slug=r.slug, score=round(r.score, 6)) for r in rows]
 
 
