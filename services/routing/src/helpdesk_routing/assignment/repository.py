@@ -230,6 +230,11 @@ def to_rule(r: dict[str, Any]) -> Rule:
     )
 
 
+def candidate_of(r: Any) -> Candidate:
+    """An agent row (any query naming the candidate columns) as the strategies see it."""
+    return _candidate(r)
+
+
 def _candidate(r: Any) -> Candidate:
     return Candidate(
         agent_id=r.user_id,

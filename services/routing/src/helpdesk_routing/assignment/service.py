@@ -8,6 +8,7 @@ with SKIP LOCKED, so a drain never waits on a ticket another transaction is work
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -17,7 +18,7 @@ from helpdesk_contracts.routing import RoutingAssignmentDecided, RoutingTicketQu
 from helpdesk_routing.assignment import repository as repo
 from helpdesk_routing.assignment.repository import RoutingConfig, TicketRow
 from helpdesk_routing.domain.rules import TicketFacts, choose_route
-from helpdesk_routing.domain.strategies import Need, SkillNeed, need_for, qualifies, rank
+from helpdesk_routing.domain.strategies import Candidate, Need, SkillNeed, need_for, qualifies, rank
 from helpdesk_routing.domain.ticket import Fact, Plan, plan
 from helpdesk_routing.events import events
 from helpdesk_servicekit.outbox import Staged
@@ -136,12 +137,20 @@ async def route_with(
     return row
 
 
-async def drain_for_agent(session: AsyncSession, merchant_id: str, agent_id: str) -> int:
+async def drain_for_agent(
+    session: AsyncSession,
+    merchant_id: str,
+    agent_id: str,
+    *,
+    known: tuple[Candidate, list[uuid.UUID]] | None = None,
+    also: Sequence[Staged] = (),
+) -> int:
     """Give the agent waiting tickets of their groups while they are online and under the cap, highest priority
     first, then oldest; returns how many. Set-based: the free slots are taken at once under the agent's row lock,
     the tickets claimed in one statement (SKIP LOCKED), and slots nobody could fill are given back."""
-    found = await repo.agent_candidate(session, merchant_id, agent_id)
+    found = known or await repo.agent_candidate(session, merchant_id, agent_id)
     if found is None:
+        await events.stage_many(session, also)
         return 0
     agent, group_ids = found
     decided: list[TicketRow] = []
@@ -165,7 +174,7 @@ async def drain_for_agent(session: AsyncSession, merchant_id: str, agent_id: str
         last = page[-1]
         after = (last.priority_rank, last.ticket_created_at, last.ticket_id)
     reason = "capacity freed: waiting ticket, highest priority first"
-    await events.stage_many(session, [_decided(merchant_id, row, reason) for row in decided])
+    await events.stage_many(session, [*also, *(_decided(merchant_id, row, reason) for row in decided)])
     return len(decided)
 
 

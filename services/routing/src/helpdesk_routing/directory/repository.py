@@ -65,14 +65,15 @@ def _agent_params(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def set_status(session: AsyncSession, merchant_id: str, user_id: str, status: str) -> None:
-    await session.execute(
+async def set_status(session: AsyncSession, merchant_id: str, user_id: str, status: str) -> Row[Any]:
+    result = await session.execute(
         text(
             "UPDATE routing_agents SET status = :s, status_changed_at = now(), version = version + 1,"
-            " updated_at = now() WHERE merchant_id = :m AND user_id = :u"
+            f" updated_at = now() WHERE merchant_id = :m AND user_id = :u RETURNING {AGENT_COLUMNS}"
         ),
         {"m": merchant_id, "u": user_id, "s": status},
     )
+    return result.one()
 
 
 async def deactivate_agent(session: AsyncSession, merchant_id: str, user_id: str) -> None:

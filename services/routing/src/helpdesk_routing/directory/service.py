@@ -31,6 +31,7 @@ from helpdesk_servicekit.db import unit_of_work
 from helpdesk_servicekit.deps import Sessions
 from helpdesk_servicekit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from helpdesk_servicekit.idempotency import StoredResponse, run_once
+from helpdesk_servicekit.outbox import Staged
 from helpdesk_servicekit.pagination import Page, decode_cursor, encode_cursor
 
 
@@ -67,6 +68,28 @@ async def _check_groups(session: AsyncSession, merchant_id: str, group_ids: list
         raise Unprocessable(message, errors=[{"field": "body.group_ids", "message": message}])
 
 
+def agent_upserted(merchant_id: str, row: Row[Any], group_ids: list[uuid.UUID]) -> Staged:
+    """The agent's directory entry, ready for the outbox."""
+    payload = AgentUpserted(
+        agent_id=row.user_id,
+        name=row.name,
+        email=row.email,
+        locale=row.locale,
+        role=Role(row.role),
+        tier=row.tier,
+        group_ids=[str(g) for g in group_ids],
+        active=row.active,
+        status=row.status,
+        version=row.version,
+    )
+    return events.prepare(payload, merchant_id=merchant_id, ordering_key=f"agent:{row.user_id}")
+
+
+def status_changed(merchant_id: str, user_id: str, old: str, new: str) -> Staged:
+    payload = AgentStatusChanged(agent_id=user_id, from_status=old, status=new, at=utcnow())  # type: ignore[arg-type]
+    return events.prepare(payload, merchant_id=merchant_id, ordering_key=f"agent:{user_id}")
+
+
 async def announce(
     session: AsyncSession, merchant_id: str, agent_ids: Iterable[str] = (), group_ids: Iterable[uuid.UUID] = ()
 ) -> None:
@@ -76,21 +99,8 @@ async def announce(
     memberships = await repo.groups_of_many(session, merchant_id, agents) if agents else {}
     for user_id in agents:
         row = await repo.get_agent(session, merchant_id, user_id)
-        if row is None:
-            continue
-        payload = AgentUpserted(
-            agent_id=row.user_id,
-            name=row.name,
-            email=row.email,
-            locale=row.locale,
-            role=Role(row.role),
-            tier=row.tier,
-            group_ids=[str(g) for g in memberships.get(user_id, [])],
-            active=row.active,
-            status=row.status,
-            version=row.version,
-        )
-        staged.append(events.prepare(payload, merchant_id=merchant_id, ordering_key=f"agent:{user_id}"))
+        if row is not None:
+            staged.append(agent_upserted(merchant_id, row, memberships.get(user_id, [])))
     groups = sorted(set(group_ids), key=str)
     members = await repo.members_of_many(session, merchant_id, groups) if groups else {}
     for group_id in groups:
@@ -111,10 +121,17 @@ async def announce(
 
 
 async def _status_changed(
-    session: AsyncSession, merchant_id: str, user_id: str, old: str, new: str, *, force_requeue: bool = False
+    session: AsyncSession,
+    merchant_id: str,
+    user_id: str,
+    old: str,
+    new: str,
+    *,
+    force_requeue: bool = False,
+    announced: bool = False,
 ) -> None:
-    """Tell everyone, then apply the merchant's offline policy (keep or return the agent's tickets)."""
-    if old != new:
+    """Tell everyone (unless done), then apply the merchant's offline policy (keep or return the agent's tickets)."""
+    if old != new and not announced:
         await events.stage(
             session,
             AgentStatusChanged(agent_id=user_id, from_status=old, status=new, at=utcnow()),  # type: ignore[arg-type]
@@ -180,6 +197,8 @@ async def replace_agent(sessions: Sessions, principal: Principal, user_id: str, 
 
 
 async def set_status(sessions: Sessions, principal: Principal, user_id: str, status: str) -> AgentRead:
+    """An agent's status; one who comes online takes waiting tickets at once, one who goes offline keeps or
+    returns theirs by the merchant's setting."""
     m = principal.merchant_id
 
     async def work() -> AgentRead:
@@ -189,15 +208,22 @@ async def set_status(sessions: Sessions, principal: Principal, user_id: str, sta
                 raise NotFound(f"agent {user_id} not found")
             if not before.active:
                 raise Conflict(f"agent {user_id} is deactivated")
-            if status == "offline" and before.status != "offline":
+            if status == before.status and status != "online":
+                return _agent_read(before, await repo.groups_of(session, m, user_id))
+            if status == "offline":
                 await assignment_repo.lock_tickets_of(session, m, user_id)  # tickets before the agent: lock order
-            if status != before.status:
-                await repo.set_status(session, m, user_id, status)
-                await announce(session, m, [user_id])
-                await _status_changed(session, m, user_id, before.status, status)
-            if status == "online":
-                await assignment.drain_for_agent(session, m, user_id)
-            read = await _read_agent(session, m, user_id)
+            row = await repo.set_status(session, m, user_id, status) if status != before.status else before
+            groups = await repo.groups_of(session, m, user_id)
+            staged = [agent_upserted(m, row, groups), status_changed(m, user_id, before.status, status)]
+            if status != before.status and status != "online":
+                await events.stage_many(session, staged)
+                await _status_changed(session, m, user_id, before.status, status, announced=True)
+                read = await _read_agent(session, m, user_id)
+            else:
+                also = staged if status != before.status else []
+                known = (assignment_repo.candidate_of(row), groups)
+                drained = await assignment.drain_for_agent(session, m, user_id, known=known, also=also)
+                read = _agent_read(row, groups).model_copy(update={"load": row.load + drained})
             await session.commit()
             return read
 
