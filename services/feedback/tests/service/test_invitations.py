@@ -167,3 +167,16 @@ async def test_an_invitation_takes_the_assignee_and_category_the_ticket_has_when
     await feedback.wait_staged(merchant, "survey.invited", ticket_id=ticket.id)
     [invitation] = await feedback.invitations(ticket)
     assert invitation["agent_id"] == "agent-7" and invitation["category_id"] == str(category)
+
+
+async def test_a_type_disabled_before_its_invitation_is_due_cancels_it(feedback):
+    merchant = a_merchant()
+    await feedback.configure(merchant, csat={"enabled": True, "delay_seconds": 1})
+    ticket = TicketStream(feedback, merchant)
+    await ticket.created()
+    await ticket.resolved()
+    await feedback.configure(merchant, csat={"enabled": False})
+
+    [cancelled] = await feedback.wait_staged(merchant, "survey.cancelled", ticket_id=ticket.id)
+    assert cancelled["reason"] == "disabled"
+    assert await feedback.staged(merchant, "survey.invited") == []
