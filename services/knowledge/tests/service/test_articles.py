@@ -170,3 +170,13 @@ async def test_the_list_pages_newest_first_and_filters_by_tag_locale_and_categor
     assert await titles(locale="de") == ["C", "B"]
     assert await titles(locale="de-AT") == ["C"]
     assert await titles(category=parent["id"]) == ["A"]
+
+
+async def test_a_forged_cursor_is_refused(kb):
+    from helpdesk_servicekit.pagination import encode_cursor
+
+    merchant = a_merchant()
+    for cursor in (encode_cursor("0001-01-01T00:00:00+14:00", str(uuid.uuid4())), encode_cursor(1, 2),
+                   encode_cursor("2026-01-01T00:00:00Z"), "!!!"):  # fmt: skip
+        response = await kb.http.get("/v1/articles", params={"cursor": cursor}, headers=agent(merchant))
+        assert response.status_code == 422, response.text

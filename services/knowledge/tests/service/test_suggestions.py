@@ -162,3 +162,16 @@ async def test_odd_ticket_text_suggests_or_suggests_nothing_but_never_fails(kb):
     assert (await kb.http.get("/v1/kb/suggest", params={"q": "\x00"}, headers=customer(merchant))).status_code in (
         400, 422,
     )  # fmt: skip
+
+
+async def test_the_deflection_report_refuses_instants_out_of_range(kb):
+    merchant = a_merchant()
+    ranges = [
+        ("0001-01-01T00:00:00+14:00", "2026-01-01T00:00:00Z"),
+        ("2026-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00"),
+        ("2026-01-01T00:00:00", "x"),
+    ]
+    for since, until in ranges:
+        response = await kb.http.get("/v1/kb/deflection", params={"from": since, "to": until},
+                                     headers=manager(merchant))  # fmt: skip
+        assert response.status_code == 422, response.text

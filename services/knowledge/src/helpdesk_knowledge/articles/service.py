@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -28,6 +29,7 @@ from helpdesk_knowledge.domain.article import (
     slugify,
 )
 from helpdesk_knowledge.domain.locales import normalize_locale
+from helpdesk_knowledge.domain.rendering import Rendered, render
 from helpdesk_knowledge.feedback import repository as counters
 from helpdesk_servicekit import outbox
 from helpdesk_servicekit.auth import Principal
@@ -61,6 +63,11 @@ def content_of(data: ArticleWrite, principal: Principal, article_id: uuid.UUID) 
         category_id=data.category_id,
         tags=tuple(normalize_tags(data.tags)),
     )
+
+
+async def rendering_of(content: ArticleContent) -> Rendered:
+    """Markdown to safe HTML in a worker thread: a long body takes long enough to stall other requests."""
+    return await asyncio.to_thread(render, content.body_markdown)
 
 
 def summary_fields(row: Row[Any]) -> dict[str, Any]:
@@ -97,7 +104,8 @@ async def create(session: AsyncSession, principal: Principal, data: ArticleWrite
     """A new draft, version 1."""
     article_id = uuid.uuid4()
     content = content_of(data, principal, article_id)
-    article = Article.draft(article_id, principal.merchant_id, content, principal.user_id, utcnow())
+    rendered = await rendering_of(content)
+    article = Article.draft(article_id, principal.merchant_id, content, rendered, principal.user_id, utcnow())
     await _stored(session, article, principal.user_id, new=True)
     return await _read(session, principal, article_id)
 
@@ -117,7 +125,7 @@ async def update(sessions: Sessions, principal: Principal, article_id: uuid.UUID
         if data.slug is None:
             content = ArticleContent(**{**content.__dict__, "slug": article.content.slug})
         try:
-            article.revise(content, utcnow(), data.expected_version)
+            article.revise(content, await rendering_of(content), utcnow(), data.expected_version)
         except StaleVersion as exc:
             raise Conflict(str(exc), current_version=exc.current) from None
         await _stored(session, article, principal.user_id, new=False)
@@ -150,7 +158,7 @@ async def restore(sessions: Sessions, principal: Principal, article_id: uuid.UUI
         if old is None:
             raise NotFound(f"version {number} of article {article_id} not found")
         content = ArticleContent(old.title, old.slug, old.locale, old.body_markdown, old.category_id, tuple(old.tags))
-        article.restore(content, utcnow())
+        article.restore(content, await rendering_of(content), utcnow())
         await _stored(session, article, principal.user_id, new=False, restored=number)
         read = await _read(session, principal, article_id)
         await session.commit()
@@ -175,8 +183,8 @@ async def list_articles(
     if cursor:
         values = decode_cursor(cursor)
         try:
-            after = (datetime.fromisoformat(values[0]), uuid.UUID(values[1]))
-        except (ValueError, IndexError, TypeError, AttributeError):
+            after = (datetime.fromisoformat(values[0]).astimezone(UTC), uuid.UUID(values[1]))
+        except (ValueError, IndexError, TypeError, AttributeError, OverflowError):
             message = "cursor is not valid"
             raise Unprocessable(message, errors=[{"field": "query.cursor", "message": message}]) from None
     if principal.is_staff:

@@ -1,8 +1,9 @@
 """The article aggregate: its states, its versions and the events it records. Pure: `now` is passed in.
 
 States: draft → published → archived, archived → draft, published → draft (unpublish) and draft → archived.
-Every save of the content is a new version; restoring an old version saves its content again as a new
-version and puts the article back to draft (customers stop seeing it until it is published again).
+Every save of the content is a new version, stored with its rendering (`rendering.render` of its Markdown, which
+the service runs off the event loop: a long body takes a while). Restoring an old version saves its content again
+as a new version and puts the article back to draft (customers stop seeing it until it is published again).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from enum import StrEnum
 from helpdesk_contracts import Payload
 from helpdesk_contracts.knowledge import ArticleArchived, ArticlePublished
 from helpdesk_knowledge.domain.locales import language_of
-from helpdesk_knowledge.domain.rendering import render
+from helpdesk_knowledge.domain.rendering import Rendered
 
 
 class ArticleStatus(StrEnum):
@@ -88,23 +89,31 @@ class Article:
 
     @classmethod
     def draft(
-        cls, article_id: uuid.UUID, merchant_id: str, content: ArticleContent, author_id: str, now: datetime
+        cls,
+        article_id: uuid.UUID,
+        merchant_id: str,
+        content: ArticleContent,
+        rendered: Rendered,
+        author_id: str,
+        now: datetime,
     ) -> Article:
         article = cls(article_id, merchant_id, ArticleStatus.DRAFT, 0, content, author_id)
-        article._save(content, now)
+        article._save(content, rendered, now)
         return article
 
-    def revise(self, content: ArticleContent, now: datetime, expected_version: int | None = None) -> None:
+    def revise(
+        self, content: ArticleContent, rendered: Rendered, now: datetime, expected_version: int | None = None
+    ) -> None:
         """Save new content as the next version; a published article announces its new version."""
         if expected_version is not None and expected_version != self.version:
             raise StaleVersion(expected_version, self.version)
-        self._save(content, now)
+        self._save(content, rendered, now)
         if self.status is ArticleStatus.PUBLISHED:
             self.events.append(self._event(ArticlePublished))
 
-    def restore(self, content: ArticleContent, now: datetime) -> None:
+    def restore(self, content: ArticleContent, rendered: Rendered, now: datetime) -> None:
         """Save an old version's content as the next version, as a draft."""
-        self._save(content, now)
+        self._save(content, rendered, now)
         if self.status is not ArticleStatus.DRAFT:
             self.status = ArticleStatus.DRAFT
 
@@ -119,8 +128,7 @@ class Article:
             self.archived_at = now
             self.events.append(self._event(ArticleArchived))
 
-    def _save(self, content: ArticleContent, now: datetime) -> None:
-        rendered = render(content.body_markdown)
+    def _save(self, content: ArticleContent, rendered: Rendered, now: datetime) -> None:
         self.content, self.body_html, self.body_text = content, rendered.html, rendered.text
         self.version += 1
         self.updated_at = now

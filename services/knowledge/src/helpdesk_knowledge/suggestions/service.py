@@ -4,7 +4,7 @@ deflection funnel that follows them."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -131,6 +131,11 @@ async def opened(sessions: Sessions, principal: Principal, suggestion_id: uuid.U
 
 
 async def deflection(sessions: Sessions, principal: Principal, since: datetime, until: datetime) -> DeflectionReport:
+    try:
+        since, until = since.astimezone(UTC), until.astimezone(UTC)
+    except OverflowError:
+        message = "`from` and `to` must be between years 1 and 9999 in UTC"
+        raise Unprocessable(message, errors=[{"field": "query.from", "message": message}]) from None
     if until <= since:
         message = "`to` must be after `from`"
         raise Unprocessable(message, errors=[{"field": "query.to", "message": message}])
