@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -34,12 +35,18 @@ import websockets
 ADMIN = os.environ.get("HELPDESK_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP = os.environ.get("HELPDESK_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 MERCHANT = "m-bench"
+NOTIFY_CMD = "from helpdesk_notify.main import run; run()"
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> float:
@@ -129,6 +136,10 @@ async def load(label: str, url_of: Any, exchange_name: str, pid: int, args: argp
     channel = await connection.channel()
     exchange = await channel.get_exchange(exchange_name)
     await asyncio.sleep(1)
+    # The load generator holds thousands of sockets too: keep its own collector from pausing the measurement.
+    gc.collect()
+    gc.freeze()
+    cpu_before, own_before = cpu_seconds(pid), cpu_seconds(os.getpid())
     begin = time.monotonic()
     interval = 1.0 / args.rate
     seq = 0
@@ -145,12 +156,15 @@ async def load(label: str, url_of: Any, exchange_name: str, pid: int, args: argp
             await exchange.publish(aio_pika.Message(json.dumps(frames).encode()), routing_key="")
             run.published += len(frames)
         await asyncio.sleep(args.tick)
+    elapsed = time.monotonic() - begin
+    cpu, own = (cpu_seconds(pid) - cpu_before) / elapsed, (cpu_seconds(os.getpid()) - own_before) / elapsed
     await asyncio.sleep(2)  # let the last frames land
     rss_loaded = rss_mib(pid)
     run.open_at_end = sum(1 for ws in run.sockets if ws.state is websockets.protocol.State.OPEN)
     await asyncio.gather(*(ws.close() for ws in run.sockets), return_exceptions=True)
     await asyncio.gather(*tasks, return_exceptions=True)
     await connection.close()
+    gc.unfreeze()
     lat = sorted(run.latencies) or [float("nan")]
     p50 = statistics.median(lat) * 1000
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
@@ -159,7 +173,7 @@ async def load(label: str, url_of: Any, exchange_name: str, pid: int, args: argp
         f"{run.errors} failed); delivered {len(run.latencies)}/{run.published} "
         f"({run.published / args.seconds:.0f}/s); latency p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
         f"max {lat[-1] * 1000:.0f} ms; RSS idle {rss_idle:.0f} MiB, {args.clients} connected {rss_connected:.0f} MiB, "
-        f"after load {rss_loaded:.0f} MiB"
+        f"after load {rss_loaded:.0f} MiB; CPU under load: server {cpu * 100:.0f}%, clients {own * 100:.0f}% of a core"
     )
 
 
@@ -187,6 +201,7 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=1000, help="notifications per second")
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--skip-baseline", action="store_true", help="measure the notify server only")
     parser.add_argument("--tick", type=float, default=0.01, help="publish what is due every this many seconds")
     parser.add_argument("--serve-baseline", nargs=2, metavar=("PORT", "EXCHANGE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -213,7 +228,7 @@ async def main() -> None:
         base.stdout.readline()
         port = free_port()
         notify = subprocess.Popen(  # noqa: ASYNC220
-            [sys.executable, "-c", os.environ.get("BENCH_NOTIFY_CMD", "from helpdesk_notify.main import run; run()"), "--role", "api"],
+            [sys.executable, "-c", os.environ.get("BENCH_NOTIFY_CMD", NOTIFY_CMD), "--role", "api"],
             env=os.environ | {
                 "HELPDESK_ENV": "dev",
                 "HELPDESK_JWT_SECRET": secret,
@@ -233,8 +248,9 @@ async def main() -> None:
                   for i in range(args.clients)}
         print(f"{args.clients} WebSocket clients, {args.rate:.0f} notifications/s to random users for "
               f"{args.seconds:.0f} s, one server process each, 2 shared cores")
-        print(await load("bare websockets (baseline)", lambda u: f"ws://127.0.0.1:{base_port}/?user={u}",
-                         baseline_exchange, base.pid, args))
+        if not args.skip_baseline:
+            print(await load("bare websockets (baseline)", lambda u: f"ws://127.0.0.1:{base_port}/?user={u}",
+                             baseline_exchange, base.pid, args))
         print(await load("notify /v1/ws", lambda u: f"ws://127.0.0.1:{port}/v1/ws?token={tokens[u]}",
                          f"{namespace}helpdesk.live", notify.pid, args))
     finally:

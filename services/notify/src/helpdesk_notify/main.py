@@ -14,6 +14,7 @@ from helpdesk_notify.email.api import router as deliveries_router
 from helpdesk_notify.email.worker import run_email_worker
 from helpdesk_notify.inbox.api import router as inbox_router
 from helpdesk_notify.live.api import router as live_router
+from helpdesk_notify.live.collector import scheduled_full_collections
 from helpdesk_notify.live.hub import LiveHub
 from helpdesk_notify.preferences.api import router as preferences_router
 from helpdesk_notify.settings import NotifySettings
@@ -48,7 +49,7 @@ def build(settings: NotifySettings) -> FastAPI:
             max_queue=settings.ws_send_queue,
         )
         app.state.live = hub
-        async with kit_lifespan(app):
+        async with kit_lifespan(app), scheduled_full_collections(settings.gc_full_collection_seconds):
             engine = app.state.runtime.engine
             context.register(engine, context.NotifyContext(settings=settings, live=hub))
             await hub.start()

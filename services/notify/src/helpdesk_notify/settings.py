@@ -22,3 +22,5 @@ class NotifySettings(ServiceSettings):
     ws_ping_seconds: float = Field(default=20.0, gt=0, le=3_600, description="server ping interval on /v1/ws")
     ws_pong_timeout_seconds: float = Field(default=30.0, gt=0, le=3_600, description="drop a socket silent this long")
     ws_send_queue: int = Field(default=256, ge=1, le=100_000, description="frames a slow socket may lag behind")
+    # Full garbage collections on this schedule instead of CPython's (see live/collector.py); 0 = CPython's policy.
+    gc_full_collection_seconds: float = Field(default=300.0, ge=0, le=86_400)
