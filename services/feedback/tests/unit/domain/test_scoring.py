@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from helpdesk_feedback.domain.scoring import Tally, breakdown, ces, csat, nps, response_rate, score
 
@@ -54,3 +56,24 @@ def test_breakdowns_name_each_types_groups():
     assert breakdown("csat", Tally.of_scores([5, 3, 1, 2])) == {"satisfied": 1, "neutral": 1, "dissatisfied": 2}
     assert breakdown("nps", Tally.of_scores([10, 8, 7, 6])) == {"promoters": 1, "passives": 2, "detractors": 1}
     assert breakdown("ces", Tally.of_scores([7, 4, 1])) == {"easy": 1, "neutral": 1, "difficult": 1}
+
+
+scores = st.lists(st.integers(min_value=0, max_value=10), max_size=200)
+
+
+@given(scores)
+def test_scores_stay_on_their_scales_and_breakdowns_cover_every_answer(answers):
+    tally = Tally.of_scores(answers)
+    if not answers:
+        assert csat(tally) is None and nps(tally) is None and ces(tally) is None
+        return
+    assert 0 <= csat(tally) <= 100  # type: ignore[operator]
+    assert -100 <= nps(tally) <= 100  # type: ignore[operator]
+    assert min(answers) - 0.01 <= ces(tally) <= max(answers) + 0.01  # type: ignore[operator]
+    assert sum(breakdown("nps", tally).values()) == len(answers)
+
+
+@given(scores, scores)
+def test_a_period_scores_as_the_sum_of_its_days(first_day, second_day):
+    together = Tally.of_scores(first_day) + Tally.of_scores(second_day)
+    assert together == Tally.of_scores(first_day + second_day)
