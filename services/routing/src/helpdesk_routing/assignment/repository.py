@@ -15,6 +15,8 @@ from helpdesk_contracts import Priority
 from helpdesk_routing.domain.rules import Conditions, Rule
 from helpdesk_routing.domain.strategies import Candidate, SkillNeed, Strategy
 from helpdesk_routing.domain.ticket import TicketState
+from helpdesk_servicekit import outbox
+from helpdesk_servicekit.outbox import Staged
 
 
 @dataclass
@@ -131,18 +133,28 @@ async def insert_ticket(session: AsyncSession, merchant_id: str, row: TicketRow)
     return bool(inserted), int(version)
 
 
-async def save_ticket(session: AsyncSession, merchant_id: str, row: TicketRow) -> None:
+async def save_ticket(
+    session: AsyncSession, merchant_id: str, row: TicketRow, staged: Sequence[Staged] = ()
+) -> None:
+    """Write the ticket, and its events to the outbox in the same statement (the kit's set-based form)."""
+    params = _params(merchant_id, row)
+    if staged:
+        params["rows"] = outbox.rows_json(staged)
     await session.execute(
         text(
-            "UPDATE routing_tickets SET ticket_version = :v, status = :status, priority = :priority,"
+            ("WITH saved AS (" if staged else "")
+            + "UPDATE routing_tickets SET ticket_version = :v, status = :status, priority = :priority,"
             " priority_rank = :rank, category_id = :category, tags = :tags, escalation_level = :level,"
             " assignee_id = :assignee, pending_decision = :pending, withdrawn_agent_id = :withdrawn,"
             " group_id = :group, strategy = :strategy, required_skills = CAST(:skills AS jsonb), min_tier = :tier,"
             " queued_at = CASE WHEN :queued THEN coalesce(queued_at, now()) END, ticket_created_at = :created,"
             " updated_at = now() WHERE merchant_id = :m AND ticket_id = :t"
+            + (f" RETURNING 1) {outbox.insert_sql(':rows')}" if staged else "")
         ),
-        _params(merchant_id, row),
+        params,
     )
+    if staged:
+        outbox.wake_after_commit(session)
 
 
 # Parsed configurations by merchant, each valid while the merchant's configuration version is unchanged: every

@@ -52,6 +52,7 @@ async def apply_fact(
 
 async def _carry_out(session: AsyncSession, merchant_id: str, row: TicketRow, step: Plan, version: int) -> Plan:
     ticket_id = row.state.ticket_id
+    out: list[Staged] = []  # the ticket's events, written with its row in one statement
     if step.take is not None:
         await repo.take_slot(session, merchant_id, step.take, ticket_id, "assigned by tickets", enforce=False)
     reroute = step.route
@@ -64,12 +65,12 @@ async def _carry_out(session: AsyncSession, merchant_id: str, row: TicketRow, st
     if reroute is not None:
         if withdrawn is not None:
             row.state = replace(row.state, assignee_id=None, pending_decision=False, withdrawn_agent_id=withdrawn)
-        row = await route(session, merchant_id, row, reroute, version)
+        row = await route(session, merchant_id, row, reroute, version, out)
         if withdrawn is not None and row.state.assignee_id is None:
-            await _stage_unassigned(session, merchant_id, row, withdrawn, reroute)
+            out.append(_unassigned(merchant_id, row, withdrawn, reroute))
     elif step.requeue_check:
-        row = await route(session, merchant_id, row, "ticket changed while waiting", version)
-    await repo.save_ticket(session, merchant_id, row)
+        row = await route(session, merchant_id, row, "ticket changed while waiting", version, out)
+    await repo.save_ticket(session, merchant_id, row, out)
     if step.release is not None:
         await release(session, merchant_id, step.release, ticket_id, step.route or row.state.status)
     return step
@@ -81,16 +82,19 @@ async def release(session: AsyncSession, merchant_id: str, agent_id: str, ticket
     await drain_for_agent(session, merchant_id, agent_id)
 
 
-async def route(session: AsyncSession, merchant_id: str, row: TicketRow, why: str, version: int) -> TicketRow:
+async def route(
+    session: AsyncSession, merchant_id: str, row: TicketRow, why: str, version: int, out: list[Staged]
+) -> TicketRow:
     """Pick an agent by the matching rule's group and strategy and emit the decision; else queue the ticket.
     `version` is the merchant's configuration version read in this transaction."""
     config = await repo.routing_config(session, merchant_id, version)
-    return await route_with(session, merchant_id, row, why, config)
+    return await route_with(session, merchant_id, row, why, config, out)
 
 
 async def route_with(
-    session: AsyncSession, merchant_id: str, row: TicketRow, why: str, config: RoutingConfig
+    session: AsyncSession, merchant_id: str, row: TicketRow, why: str, config: RoutingConfig, out: list[Staged]
 ) -> TicketRow:
+    """`route` with the configuration at hand; the decision or queued event is appended to `out`."""
     s = row.state
     facts = TicketFacts(s.priority, s.category_id, s.tags, s.escalation_level)
     chosen = choose_route(
@@ -118,22 +122,18 @@ async def route_with(
         if cursor is not None or (strategy == "round_robin" and chosen.group_id is not None):
             await repo.move_cursor(session, merchant_id, chosen.group_id, candidate.agent_id)  # type: ignore[arg-type]
         row.state = replace(s, assignee_id=candidate.agent_id, pending_decision=True, queued=False)
-        await _stage_decided(session, merchant_id, row, f"{why}; {chosen.reason}; {strategy}")
+        out.append(_decided(merchant_id, row, f"{why}; {chosen.reason}; {strategy}"))
         return row
     row.state = replace(s, assignee_id=None, pending_decision=False, queued=True)
     if not was_queued or old_group != row.group_id:
-        await events.stage(
-            session,
-            RoutingTicketQueued(
-                ticket_id=s.ticket_id,
-                ticket_version=s.version,
-                reason=f"{why}; nobody available in {chosen.reason}",
-                group_id=str(chosen.group_id) if chosen.group_id else None,
-                priority=s.priority,
-            ),
-            merchant_id=merchant_id,
-            ordering_key=str(s.ticket_id),
+        queued = RoutingTicketQueued(
+            ticket_id=s.ticket_id,
+            ticket_version=s.version,
+            reason=f"{why}; nobody available in {chosen.reason}",
+            group_id=str(chosen.group_id) if chosen.group_id else None,
+            priority=s.priority,
         )
+        out.append(events.prepare(queued, merchant_id=merchant_id, ordering_key=str(s.ticket_id)))
     return row
 
 
@@ -187,9 +187,9 @@ async def return_tickets_of(session: AsyncSession, merchant_id: str, agent_id: s
     for row in tickets:
         await repo.release_slot(session, merchant_id, agent_id, row.state.ticket_id, reason)
         row.state = replace(row.state, assignee_id=None, pending_decision=False, withdrawn_agent_id=agent_id)
-        await _stage_unassigned(session, merchant_id, row, agent_id, reason)
-        row = await route_with(session, merchant_id, row, reason, config)
-        await repo.save_ticket(session, merchant_id, row)
+        out = [_unassigned(merchant_id, row, agent_id, reason)]
+        row = await route_with(session, merchant_id, row, reason, config, out)
+        await repo.save_ticket(session, merchant_id, row, out)
     return len(tickets)
 
 
@@ -212,22 +212,12 @@ def _decided(merchant_id: str, row: TicketRow, reason: str) -> Staged:
     return events.prepare(payload, merchant_id=merchant_id, ordering_key=str(s.ticket_id))
 
 
-async def _stage_decided(session: AsyncSession, merchant_id: str, row: TicketRow, reason: str) -> None:
-    await events.stage_many(session, [_decided(merchant_id, row, reason)])
-
-
-async def _stage_unassigned(
-    session: AsyncSession, merchant_id: str, row: TicketRow, previous: str, reason: str
-) -> None:
-    await events.stage(
-        session,
-        RoutingUnassigned(
-            ticket_id=row.state.ticket_id,
-            previous_agent_id=previous,
-            reason=reason,
-            ticket_version=row.state.version,
-            group_id=str(row.group_id) if row.group_id else None,
-        ),
-        merchant_id=merchant_id,
-        ordering_key=str(row.state.ticket_id),
+def _unassigned(merchant_id: str, row: TicketRow, previous: str, reason: str) -> Staged:
+    payload = RoutingUnassigned(
+        ticket_id=row.state.ticket_id,
+        previous_agent_id=previous,
+        reason=reason,
+        ticket_version=row.state.version,
+        group_id=str(row.group_id) if row.group_id else None,
     )
+    return events.prepare(payload, merchant_id=merchant_id, ordering_key=str(row.state.ticket_id))
