@@ -25,6 +25,7 @@ from helpdesk_routing.directory.schemas import (
 )
 from helpdesk_routing.events import events
 from helpdesk_routing.retry import retrying
+from helpdesk_routing.text import first_of_cursor
 from helpdesk_servicekit.auth import Principal
 from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.db import unit_of_work
@@ -269,7 +270,7 @@ async def list_agents(
     group_id: uuid.UUID | None,
     status: str | None,
 ) -> Page[AgentRead]:
-    after = str(decode_cursor(cursor)[0]) if cursor else None
+    after = first_of_cursor(cursor)
     async with unit_of_work(sessions) as session:
         visible = None
         if principal.role is not Role.MANAGER:
@@ -425,6 +426,8 @@ async def list_groups(sessions: Sessions, principal: Principal, limit: int, curs
         if len(values) != 2:
             raise Unprocessable("cursor is not valid", errors=[{"field": "query.cursor", "message": "invalid cursor"}])
         after = (str(values[0]), str(values[1]))
+        if "\x00" in after[0] + after[1]:
+            raise Unprocessable("cursor is not valid", errors=[{"field": "query.cursor", "message": "invalid cursor"}])
     async with unit_of_work(sessions) as session:
         rows = await repo.list_groups(session, principal.merchant_id, after, limit + 1)
         members = await repo.members_of_many(session, principal.merchant_id, [r.id for r in rows[:limit]])

@@ -9,12 +9,13 @@ from pydantic import BaseModel
 from helpdesk_contracts import Role
 from helpdesk_routing.directory import repository as directory
 from helpdesk_routing.metrics import repository as repo
+from helpdesk_routing.text import first_of_cursor
 from helpdesk_servicekit.auth import Principal
 from helpdesk_servicekit.clock import utcnow
 from helpdesk_servicekit.db import unit_of_work
 from helpdesk_servicekit.deps import Sessions
 from helpdesk_servicekit.errors import Forbidden, NotFound, Unprocessable
-from helpdesk_servicekit.pagination import Page, decode_cursor, encode_cursor
+from helpdesk_servicekit.pagination import Page, encode_cursor
 
 MAX_DAYS = 366
 
@@ -37,7 +38,9 @@ class AgentMetrics(BaseModel):
 def date_range(start: date | None, end: date | None) -> tuple[date, date]:
     """Inclusive dates; default the last 30 days. 422 when reversed or longer than a year."""
     end = end or utcnow().date()
-    start = start or end - timedelta(days=29)
+    if end >= date.max - timedelta(days=1):
+        raise Unprocessable("to is out of range", errors=[{"field": "query.to", "message": "out of range"}])
+    start = start or max(date.min, end - timedelta(days=29))
     if start > end:
         raise Unprocessable("from is after to", errors=[{"field": "query.from", "message": "must not be after to"}])
     if (end - start).days >= MAX_DAYS:
@@ -95,7 +98,7 @@ async def team_metrics(
 ) -> Page[AgentMetrics]:
     """Managers: every active agent, by user id; an agent: only their own line."""
     span = date_range(start, end)
-    after = str(decode_cursor(cursor)[0]) if cursor else None
+    after = first_of_cursor(cursor)
     async with unit_of_work(sessions) as session:
         rows = await directory.list_agents(
             session,

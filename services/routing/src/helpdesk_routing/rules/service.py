@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -111,8 +112,11 @@ async def waiting_queue(
     if cursor:
         values = decode_cursor(cursor)
         try:
-            after = (int(values[0]), str(values[1]), str(uuid.UUID(str(values[2]))))
-        except (IndexError, ValueError, TypeError):
+            rank = int(values[0])
+            if not 0 <= rank <= 3:
+                raise ValueError("priority rank out of range")
+            after = (rank, datetime.fromisoformat(str(values[1])).isoformat(), str(uuid.UUID(str(values[2]))))
+        except (IndexError, ValueError, TypeError, OverflowError):
             raise Unprocessable(
                 "cursor is not valid", errors=[{"field": "query.cursor", "message": "invalid cursor"}]
             ) from None
