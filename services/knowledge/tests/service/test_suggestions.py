@@ -175,3 +175,11 @@ async def test_the_deflection_report_refuses_instants_out_of_range(kb):
         response = await kb.http.get("/v1/kb/deflection", params={"from": since, "to": until},
                                      headers=manager(merchant))  # fmt: skip
         assert response.status_code == 422, response.text
+
+
+async def test_a_ticket_with_a_nul_in_its_text_still_gets_its_suggestion(kb):
+    merchant = a_merchant()
+    await three_articles(kb, merchant)
+    ticket_id, _ = await kb.ticket_created(merchant, "lost\x00parcel", "refund\x00 please")
+    [event] = await eventually(lambda: kb.events("knowledge.articles_suggested", ticket_id=ticket_id))
+    assert event["payload"]["articles"][0]["title"] == "Lost parcel"

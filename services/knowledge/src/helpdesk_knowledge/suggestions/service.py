@@ -90,7 +90,9 @@ async def suggest_for_ticket(session: AsyncSession, envelope: Envelope, event: T
     )
     locale = normalize_locale(ticket.locale) if ticket.locale else None
     language = language_of(locale) if locale else None
-    text = "\n".join(part for part in (ticket.subject, ticket.description) if part)
+    # Another service's text: a NUL or a lone surrogate would make PostgreSQL refuse the statement (and park the event).
+    text = "\n".join(part for part in (ticket.subject, ticket.description) if part).replace("\x00", " ")
+    text = text.encode("utf-8", "replace").decode("utf-8")
     articles = await top_articles(session, merchant_id, text, language, SUGGESTIONS_PER_TICKET)
     suggestion_id = uuid.uuid4()
     inserted = await repository.insert(
