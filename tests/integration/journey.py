@@ -204,21 +204,15 @@ class Journey:
 
     def plan(self) -> list[tuple[str, str, Callable[[], Awaitable[str]], float]]:
         t = self.targets
-        slow = t.resolution * 2 + 2 * self.step_timeout  # SLA steps wait for time itself to pass
+        slow = t.resolution + self.step_timeout  # the SLA steps also wait for time itself to pass
         return [
             ("setup", "calendar (24/7)", self.seed_calendar, self.step_timeout),
-            (
-                "setup",
-                f"SLA policy: first response {t.first_response:g}s, resolution {t.resolution:g}s, "
-                f"warn at {t.warn_at_percent:g}%, L2 on breach",
-                self.seed_policy,
-                self.step_timeout,
-            ),
+            ("setup", "SLA policy with an L2 ladder", self.seed_policy, self.step_timeout),
             ("setup", "groups L1, L2, L3", self.seed_groups, self.step_timeout),
             ("setup", "agents in their groups, online", self.seed_agents, self.step_timeout),
             ("setup", "routing rules by escalation level", self.seed_rules, self.step_timeout),
             ("setup", "KB articles published", self.seed_articles, self.step_timeout),
-            ("setup", f"CSAT survey on (delay {t.survey_delay}s)", self.seed_survey, self.step_timeout),
+            ("setup", "CSAT survey on", self.seed_survey, self.step_timeout),
             ("ticket", "customer creates the ticket", self.create_ticket, self.step_timeout),
             ("ticket", "articles suggested", self.articles_suggested, self.step_timeout),
             ("ticket", "auto-assigned to L1", self.auto_assigned, self.step_timeout),
@@ -378,7 +372,10 @@ class Journey:
             },
         )
         self.policy_id = policy["id"]
-        return f"policy {policy['name']!r} v{policy['version']} for high-priority tickets"
+        return (
+            f"{policy['name']!r} v{policy['version']} (high priority): first response {t.first_response:g}s, "
+            f"resolution {t.resolution:g}s, warning at {t.warn_at_percent:g}%, L2 at breach"
+        )
 
     async def seed_groups(self) -> str:
         names = {1: "L1 Frontline", 2: "L2 Specialists", 3: "L3 Engineering"}
@@ -481,7 +478,10 @@ class Journey:
         csat = settings["csat"]
         if not csat["enabled"]:
             raise self.fail(f"CSAT still disabled: {csat}")
-        return f"CSAT on: {csat['question']!r} ({csat['scale_min']}-{csat['scale_max']})"
+        return (
+            f"CSAT {csat['scale_min']}-{csat['scale_max']} {csat['delay_seconds']}s after resolution: "
+            f"{csat['question']!r}"
+        )
 
     # ---- the ticket's life -----------------------------------------------------------------------------------------
 
@@ -797,4 +797,10 @@ class Journey:
     def who(self, user_id: str | None) -> str:
         everyone = [self.manager, self.customer, *self.agents.values()]
         return next((p.name for p in everyone if p.user_id == user_id), user_id or "-")
+
+    def label(self, value: Any) -> Any:
+        """A person's or group's name for its id (for printing the history); anything else as it is."""
+        names = {p.user_id: p.name for p in (self.manager, self.customer, *self.agents.values())}
+        names |= {group_id: f"L{tier} group" for tier, group_id in self.groups.items()}
+        return names.get(value, value) if isinstance(value, str) else value
 
