@@ -13,6 +13,7 @@ from helpdesk_servicekit.testing.plugin import service_settings
 from helpdesk_tickets.main import MIGRATIONS, build
 from helpdesk_tickets.settings import TicketsSettings
 
+from .factories import known_agents
 from .harness import serving
 
 
@@ -67,8 +68,13 @@ def tickets_settings(tickets_db: str, amqp_url: str, amqp_namespace: str) -> Cal
     return make
 
 
+# The agents merchant m1's routing directory knows (manual assignment accepts only these).
+DIRECTORY = ("agent-1", "agent-2", "agent-a", "agent-boss-pick", "agent-q", "agent-other")
+
+
 @pytest.fixture
 async def client(tickets_settings: Callable[..., TicketsSettings]) -> AsyncIterator[Any]:
     """An in-process HTTP client to a tickets service with its relay and consumers on the real broker."""
     async with serving(build(tickets_settings())) as http:
+        await known_agents(http, *DIRECTORY)
         yield http

@@ -85,6 +85,25 @@ async def sql(client: Any, statement: str, **params: Any) -> list[Any]:
         return rows
 
 
+async def known_agents(
+    client: Any, *agent_ids: str, merchant: str = "m1", groups: tuple[str, ...] = (), active: bool = True
+) -> None:
+    """Put agents in the service's copy of routing's directory, as `agent.upserted` would (tests of the
+    projection itself publish the events)."""
+    for agent_id in agent_ids:
+        await sql(
+            client,
+            "INSERT INTO agents (merchant_id, agent_id, name, role, tier, group_ids, active, version)"
+            " VALUES (:m, :a, :a, 'agent', 1, CAST(:g AS text[]), :active, 1)"
+            " ON CONFLICT (merchant_id, agent_id)"
+            " DO UPDATE SET group_ids = EXCLUDED.group_ids, active = EXCLUDED.active",
+            m=merchant,
+            a=agent_id,
+            g=list(groups),
+            active=active,
+        )
+
+
 async def wait_until(check: Callable[[], Awaitable[Any]], timeout: float = 30.0, interval: float = 0.1) -> Any:
     """Poll `check` until it returns something truthy; generous timeouts, never a speed test."""
     deadline = time.monotonic() + timeout

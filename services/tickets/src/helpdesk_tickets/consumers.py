@@ -9,14 +9,17 @@ from helpdesk_contracts import (
     EventType,
     Payload,
     RoutingAssignmentDecided,
+    RoutingTicketQueued,
     SlaBreached,
     SlaClockChanged,
     SlaEscalationRequested,
     SlaMet,
     SlaWarning,
 )
+from helpdesk_contracts.routing import AgentUpserted, RoutingUnassigned
 from helpdesk_servicekit.consumers import EventConsumers
-from helpdesk_tickets.assignment.service import apply_routing_decision
+from helpdesk_tickets.agents.service import apply_agent_upserted
+from helpdesk_tickets.assignment.service import apply_routing_decision, apply_ticket_queued, apply_unassignment
 from helpdesk_tickets.domain.assignment import RoutingDecision
 from helpdesk_tickets.domain.sla import ClockEvent, ClockFact
 from helpdesk_tickets.escalation.service import apply_sla_escalation
@@ -28,8 +31,36 @@ consumers = EventConsumers("tickets")
 @consumers.on(EventType.ROUTING_ASSIGNMENT_DECIDED)
 async def on_assignment_decided(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
     assert isinstance(payload, RoutingAssignmentDecided)
-    decision = RoutingDecision(payload.agent_id, payload.ticket_version, envelope.occurred_at)
+    decision = RoutingDecision(payload.agent_id, payload.ticket_version, envelope.occurred_at, payload.group_id)
     await apply_routing_decision(session, envelope.merchant_id, payload.ticket_id, decision)
+
+
+@consumers.on(EventType.ROUTING_TICKET_QUEUED)
+async def on_ticket_queued(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
+    assert isinstance(payload, RoutingTicketQueued)
+    await apply_ticket_queued(
+        session, envelope.merchant_id, payload.ticket_id, payload.ticket_version, payload.group_id, envelope.occurred_at
+    )
+
+
+@consumers.on(RoutingUnassigned.event_type)
+async def on_unassigned(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
+    assert isinstance(payload, RoutingUnassigned)
+    await apply_unassignment(
+        session,
+        envelope.merchant_id,
+        payload.ticket_id,
+        payload.previous_agent_id,
+        payload.ticket_version,
+        payload.group_id,
+        envelope.occurred_at,
+    )
+
+
+@consumers.on(AgentUpserted.event_type)
+async def on_agent_upserted(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
+    assert isinstance(payload, AgentUpserted)
+    await apply_agent_upserted(session, envelope.merchant_id, payload)
 
 
 @consumers.on(EventType.SLA_ESCALATION_REQUESTED)

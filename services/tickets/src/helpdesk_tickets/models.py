@@ -71,6 +71,8 @@ class Ticket(SQLModel, table=True):
     category_id: uuid.UUID | None = None
     tags: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False, server_default="{}"))
     assignee_id: str | None = Field(default=None, sa_column=Column(Text))
+    # The routing group whose queue the ticket is in (from routing's decisions; a ticket routing never saw has none).
+    group_id: str | None = Field(default=None, sa_column=Column(Text))
     escalation_level: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
     order_id: str | None = Field(default=None, sa_column=Column(Text))
     product_id: str | None = Field(default=None, sa_column=Column(Text))
@@ -195,5 +197,24 @@ class MerchantSettingsOverrides(SQLModel, table=True):
     approval_thresholds: dict[str, str] = Field(
         default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}")
     )
+    agents_see_all_tickets: bool | None = Field(default=None, sa_column=Column(Boolean))
     updated_by: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class Agent(SQLModel, table=True):
+    """The tickets service's copy of routing's agent directory (`agent.upserted`, last `version` wins)."""
+
+    __tablename__ = "agents"
+
+    merchant_id: str = Field(sa_column=Column(Text, primary_key=True))
+    agent_id: str = Field(sa_column=Column(Text, primary_key=True))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    email: str | None = Field(default=None, sa_column=Column(Text))
+    locale: str | None = Field(default=None, sa_column=Column(Text))
+    role: str = Field(sa_column=Column(Text, nullable=False))
+    tier: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    group_ids: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False))
+    active: bool = Field(sa_column=Column(Boolean, nullable=False))
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
     updated_at: datetime = Field(sa_column=_ts())

@@ -35,6 +35,10 @@ class TicketFilter:
     priorities: Sequence[str] = ()
     assignee_id: str | None = None
     unassigned: bool = False
+    group_ids: Sequence[str] | None = None  # None: any group; empty: none can match
+    my_groups: bool = False  # the caller's groups (an agent's, from the directory), resolved by the use case
+    # A restricted agent's view: tickets assigned to `visible_to[0]` or in one of the groups `visible_to[1]`.
+    visible_to: tuple[str, Sequence[str]] | None = None
     category_id: uuid.UUID | None = None
     tags: Sequence[str] = ()
     escalation_levels: Sequence[int] = ()
@@ -126,12 +130,23 @@ async def next_ticket_number(session: AsyncSession, merchant_id: str) -> int:
 
 
 async def get_ticket(
-    session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession,
+    merchant_id: str,
+    ticket_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    skip_locked: bool = False,
 ) -> Ticket | None:
+    """The ticket (row-locked with `for_update`; with `skip_locked` too, None while another transaction holds it)."""
     query = select(Ticket).where(Ticket.merchant_id == merchant_id, Ticket.id == ticket_id)
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(skip_locked=skip_locked)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def ticket_exists(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> bool:
+    query = select(col(Ticket.id)).where(Ticket.merchant_id == merchant_id, Ticket.id == ticket_id)
+    return (await session.execute(query)).first() is not None
 
 
 def _text_match(merchant_id: str, words: str, search_internal: bool) -> ColumnElement[bool]:
@@ -164,6 +179,11 @@ def _filters(merchant_id: str, f: TicketFilter) -> list[ColumnElement[bool]]:
         where.append(Ticket.assignee_id.is_(None))  # type: ignore[union-attr]
     elif f.assignee_id is not None:
         where.append(Ticket.assignee_id == f.assignee_id)
+    if f.group_ids is not None:
+        where.append(col(Ticket.group_id).in_(list(f.group_ids)))
+    if f.visible_to is not None:
+        agent_id, groups = f.visible_to
+        where.append(or_(Ticket.assignee_id == agent_id, col(Ticket.group_id).in_(list(groups))))
     if f.category_id is not None:
         where.append(Ticket.category_id == f.category_id)
     if f.tags:

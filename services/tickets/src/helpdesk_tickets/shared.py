@@ -14,6 +14,8 @@ from helpdesk_servicekit import outbox
 from helpdesk_servicekit.auth import Principal
 from helpdesk_servicekit.errors import NotFound
 from helpdesk_tickets import repository
+from helpdesk_tickets.agents import repository as agents_repository
+from helpdesk_tickets.merchant_settings.service import AGENTS_SEE_ALL_TICKETS
 from helpdesk_tickets.models import HistoryEntry, Ticket
 
 PRODUCER = "tickets"
@@ -111,18 +113,32 @@ def _jsonable(value: Any) -> Any:
     return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
-def can_see(principal: Principal, ticket: Ticket) -> bool:
-    """Staff see every ticket of their merchant; a customer sees their own."""
-    return ticket.merchant_id == principal.merchant_id and (
-        principal.is_staff or ticket.customer_id == principal.user_id
+async def may_see(session: AsyncSession, principal: Principal, ticket: Ticket) -> bool:
+    """A customer sees their own tickets; a manager every ticket of the merchant; an agent too, unless the
+    merchant turned `agents_see_all_tickets` off: then the tickets assigned to them and those of their groups."""
+    if ticket.merchant_id != principal.merchant_id:
+        return False
+    if principal.role is Role.CUSTOMER:
+        return ticket.customer_id == principal.user_id
+    if principal.role is Role.MANAGER or ticket.assignee_id == principal.user_id:
+        return True
+    see_all, groups = await agent_scope(session, principal)
+    return see_all or (ticket.group_id is not None and ticket.group_id in groups)
+
+
+async def agent_scope(session: AsyncSession, principal: Principal) -> tuple[bool, list[str]]:
+    """For an agent: whether they see every ticket of the merchant, and their groups in the agent directory."""
+    return await agents_repository.agent_scope(
+        session, principal.merchant_id, principal.user_id, AGENTS_SEE_ALL_TICKETS
     )
 
 
 async def load_visible(
     session: AsyncSession, principal: Principal, ticket_id: uuid.UUID, *, for_update: bool = False
 ) -> Ticket:
-    """The ticket if the caller may see it; 404 for another merchant's or another customer's."""
+    """The ticket if the caller may see it; 404 for another merchant's, another customer's, or (for an agent
+    restricted to their own and their groups' tickets) one outside that view."""
     ticket = await repository.get_ticket(session, principal.merchant_id, ticket_id, for_update=for_update)
-    if ticket is None or not can_see(principal, ticket):
+    if ticket is None or not await may_see(session, principal, ticket):
         raise NotFound(f"ticket {ticket_id} not found")
     return ticket

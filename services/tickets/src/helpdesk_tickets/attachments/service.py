@@ -22,7 +22,7 @@ from helpdesk_tickets.domain.attachments import SNIFF_BYTES, refusal, sanitize_f
 from helpdesk_tickets.models import Attachment, Ticket
 from helpdesk_tickets.problems import UnsupportedAttachment
 from helpdesk_tickets.settings import TicketsSettings
-from helpdesk_tickets.shared import Actor, audit, can_see, load_visible
+from helpdesk_tickets.shared import Actor, audit, load_visible, may_see
 
 
 async def _head_and_rest(chunks: AsyncIterator[bytes], size: int) -> tuple[bytes, AsyncIterator[bytes]]:
@@ -121,7 +121,7 @@ async def open_download(
         if attachment is None:
             raise missing
         ticket = await session.get(Ticket, (principal.merchant_id, attachment.ticket_id))
-        if ticket is None or not can_see(principal, ticket):
+        if ticket is None or not await may_see(session, principal, ticket):
             raise missing
         if not principal.is_staff:
             visibility = (

@@ -19,6 +19,9 @@ class MerchantSettingsUpdate(BaseModel):
     reopen_window_seconds: int | None = Field(default=None, ge=0, le=3 * 365 * 86_400)
     approval_threshold: Threshold | None = None
     approval_thresholds: dict[Currency, Threshold] = Field(default_factory=dict, max_length=200)
+    agents_see_all_tickets: bool | None = Field(
+        default=None, description="false: an agent sees only tickets assigned to them or in their groups"
+    )
 
 
 class MerchantSettingsRead(BaseModel):
@@ -29,6 +32,7 @@ class MerchantSettingsRead(BaseModel):
     reopen_window_seconds: int
     approval_threshold: Decimal | None
     approval_thresholds: dict[str, Decimal]
+    agents_see_all_tickets: bool
     overridden: list[str]
     updated_at: datetime | None = None
     updated_by: str | None = None

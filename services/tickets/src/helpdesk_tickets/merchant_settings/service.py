@@ -17,6 +17,9 @@ from helpdesk_tickets.merchant_settings.schemas import MerchantSettingsRead, Mer
 from helpdesk_tickets.models import MerchantSettingsOverrides
 from helpdesk_tickets.settings import TicketsSettings
 
+# Agents see every ticket of their merchant unless the merchant turns this off (then: their own and their groups').
+AGENTS_SEE_ALL_TICKETS = True
+
 
 @dataclass(frozen=True)
 class MerchantSettings:
@@ -24,6 +27,7 @@ class MerchantSettings:
     reopen_window: timedelta
     approval_threshold: Decimal | None
     approval_thresholds: dict[str, Decimal] = field(default_factory=dict)
+    agents_see_all_tickets: bool = True
 
     def threshold_for(self, currency: str) -> Decimal | None:
         return self.approval_thresholds.get(currency, self.approval_threshold)
@@ -40,7 +44,8 @@ def _effective(row: MerchantSettingsOverrides | None, defaults: TicketsSettings)
         else defaults.compensation_approval_threshold
     )
     per_currency = {k: Decimal(v) for k, v in (row.approval_thresholds if row else {}).items()}
-    return MerchantSettings(timedelta(seconds=auto_close), timedelta(seconds=reopen), threshold, per_currency)
+    see_all = row.agents_see_all_tickets if row and row.agents_see_all_tickets is not None else AGENTS_SEE_ALL_TICKETS
+    return MerchantSettings(timedelta(seconds=auto_close), timedelta(seconds=reopen), threshold, per_currency, see_all)
 
 
 async def load_merchant_settings(
@@ -53,7 +58,7 @@ def _read(merchant_id: str, row: MerchantSettingsOverrides | None, defaults: Tic
     merchant_settings = _effective(row, defaults)
     overridden = [
         name
-        for name in ("auto_close_seconds", "reopen_window_seconds", "approval_threshold")
+        for name in ("auto_close_seconds", "reopen_window_seconds", "approval_threshold", "agents_see_all_tickets")
         if row is not None and getattr(row, name) is not None
     ] + (["approval_thresholds"] if row is not None and row.approval_thresholds else [])
     return MerchantSettingsRead(
@@ -62,6 +67,7 @@ def _read(merchant_id: str, row: MerchantSettingsOverrides | None, defaults: Tic
         reopen_window_seconds=int(merchant_settings.reopen_window.total_seconds()),
         approval_threshold=merchant_settings.approval_threshold,
         approval_thresholds=merchant_settings.approval_thresholds,
+        agents_see_all_tickets=merchant_settings.agents_see_all_tickets,
         overridden=overridden,
         updated_at=row.updated_at if row else None,
         updated_by=row.updated_by if row else None,
@@ -86,6 +92,7 @@ async def put_settings(
         row.reopen_window_seconds = data.reopen_window_seconds
         row.approval_threshold = data.approval_threshold
         row.approval_thresholds = {k: str(v) for k, v in data.approval_thresholds.items()}
+        row.agents_see_all_tickets = data.agents_see_all_tickets
         row.updated_by = principal.user_id
         row.updated_at = utcnow()
         await session.commit()

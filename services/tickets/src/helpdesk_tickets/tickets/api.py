@@ -32,6 +32,9 @@ async def queue_filter(
     priority: Annotated[list[Priority] | None, Query()] = None,
     assignee: Annotated[str | None, Query(max_length=128, description="`me`, `none` or an agent id")] = None,
     category_id: uuid.UUID | None = None,
+    group_id: Annotated[
+        str | None, Query(min_length=1, max_length=128, description="a routing group's id, or `mine`: your groups")
+    ] = None,
     tag: Annotated[list[str] | None, Query(max_length=20)] = None,
     escalation_level: Annotated[list[Level] | None, Query()] = None,
     sla_state: Annotated[list[SlaState] | None, Query()] = None,
@@ -52,6 +55,8 @@ async def queue_filter(
         assignee_id=principal.user_id if assignee == "me" else (None if assignee in (None, "none") else assignee),
         unassigned=assignee == "none",
         category_id=category_id,
+        group_ids=None if group_id in (None, "mine") else [group_id],
+        my_groups=group_id == "mine",
         tags=[t for t in (normalize_tag(x) for x in tag or []) if t],
         escalation_levels=escalation_level or [],
         sla_states=[s.value for s in sla_state or []],

@@ -73,6 +73,7 @@ class TicketRead(BaseModel):
     category_id: uuid.UUID | None
     tags: list[str]
     assignee_id: str | None
+    group_id: str | None
     escalation_level: int
     order_id: str | None
     product_id: str | None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from types import SimpleNamespace
@@ -27,12 +28,13 @@ from helpdesk_tickets.merchant_settings.service import load_merchant_settings
 from helpdesk_tickets.models import Ticket
 from helpdesk_tickets.repository import Sort, TicketFilter
 from helpdesk_tickets.settings import TicketsSettings
-from helpdesk_tickets.shared import Actor, actor_fields, audit, emit, events, load_visible, snapshot, touch
+from helpdesk_tickets.shared import Actor, actor_fields, agent_scope, audit, emit, events, load_visible, snapshot, touch
 from helpdesk_tickets.tickets import changes
 from helpdesk_tickets.tickets.schemas import TicketCreate, TicketRead, TicketUpdate
 
 NEW_TICKET_DEFAULTS: dict[str, Any] = {
     "assignee_id": None,
+    "group_id": None,
     "escalation_level": 1,
     "sla_state": "on_track",
     "sla_due_at": None,
@@ -168,10 +170,14 @@ async def list_tickets(
 ) -> Page[TicketRead]:
     """A queue view: customers see their own tickets and search public text only."""
     if principal.role is Role.CUSTOMER:
-        query = TicketFilter(**{**query.__dict__, "customer_id": principal.user_id, "search_internal": False})
+        query = replace(query, customer_id=principal.user_id, search_internal=False)
     if cursor:
         sort = Sort(sort.key, sort.descending, _decode_after(cursor, sort))
     async with unit_of_work(sessions) as session:
+        if principal.role is Role.AGENT:
+            query = await _scoped_to_agent(session, principal, query)
+        elif query.my_groups:
+            query = replace(query, group_ids=[])  # only agents belong to groups
         rows = await repository.list_tickets(session, principal.merchant_id, query, sort, limit + 1)
         items = [TicketRead.model_validate(row._asdict()) for row in rows[:limit]]
     next_cursor = None
@@ -179,6 +185,17 @@ async def list_tickets(
         last = items[-1]
         next_cursor = encode_cursor(sort.key, _cursor_value(last, sort.key), str(last.id))
     return Page(items=items, next_cursor=next_cursor)
+
+
+async def _scoped_to_agent(session: AsyncSession, principal: Principal, query: TicketFilter) -> TicketFilter:
+    """An agent's queue view: `group_id=mine` becomes their groups; without `agents_see_all_tickets` they see
+    only the tickets assigned to them and those of their groups."""
+    see_all, groups = await agent_scope(session, principal)
+    if query.my_groups:
+        query = replace(query, group_ids=groups)
+    if not see_all:
+        query = replace(query, visible_to=(principal.user_id, groups))
+    return query
 
 
 async def update_ticket(

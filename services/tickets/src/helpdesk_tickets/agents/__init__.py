@@ -1,0 +1,1 @@
+"""The agent directory: tickets' own copy of routing's agents, to validate assignees and scope what agents see."""
