@@ -50,7 +50,7 @@ class SpinnerProgress:
         self.task: asyncio.Task[None] | None = None
 
     def begin(self, number: int, total: int, phase: str, name: str) -> None:
-        self.label = f"[{number:2}/{total}] {phase:6} {name}"
+        self.label = f"[{number:2}/{total}] {phase:6} {name:<44}"
         self.what, self.started = "", time.monotonic()
         if self.live and self.task is None:
             self.task = asyncio.get_running_loop().create_task(self._spin())
@@ -200,6 +200,11 @@ async def main() -> int:
     parser.add_argument("--warn-at", type=float, default=50.0, help="warning at this %% of a target")
     parser.add_argument("--survey-delay", type=int, default=1, help="CSAT invitation delay, seconds")
     parser.add_argument("--timeout", type=float, default=30.0, help="how long a step may take, seconds")
+    parser.add_argument(
+        "--require-email-sent",
+        action="store_true",
+        help="the survey email must be sent, not only queued (when notify has HELPDESK_SMTP_URL)",
+    )
     args = parser.parse_args()
 
     secret = dev_secret()
@@ -222,7 +227,14 @@ async def main() -> int:
             warn_at_percent=args.warn_at,
             survey_delay=args.survey_delay,
         )
-        journey = Journey(api, merchant, targets=targets, progress=progress, step_timeout=args.timeout)
+        journey = Journey(
+            api,
+            merchant,
+            targets=targets,
+            progress=progress,
+            step_timeout=args.timeout,
+            require_email_sent=args.require_email_sent,
+        )
         sys.stderr.write(f"Helpdesk demo: merchant {merchant} on {args.host} (tickets at {urls['tickets']})\n")
         try:
             await journey.run()
