@@ -243,3 +243,28 @@ async def test_tickets_wait_for_a_skill_nobody_online_has_and_only_a_skilled_age
     assert Counter(e["payload"]["ticket_id"] for e in await routing.outbox(m, "routing.ticket_queued")) == {
         str(german.id): 1
     }
+
+
+async def test_a_deactivated_agent_hands_back_their_tickets_and_a_raised_cap_takes_waiting_ones(
+    routing: Routing,
+) -> None:
+    m = a_merchant()
+    group = await routing.add_group(m, "Support")
+    await routing.add_agent(m, "ann", group_ids=[group["id"]])
+    tickets = [Ticket(m) for _ in range(3)]
+    for ticket in tickets:
+        await routing.apply(*ticket.created())
+        await routing.apply(*ticket.assigned("ann"))
+    await routing.add_agent(m, "bob", group_ids=[group["id"]], max_concurrent_tickets=1)
+    assert (await routing.http.delete("/v1/agents/ann", headers=manager(m))).status_code == 204
+    assert (await routing.http.get("/v1/agents/ann", headers=manager(m))).json()["active"] is False
+    unassigned = await routing.outbox(m, "routing.unassigned")
+    assert {e["payload"]["reason"] for e in unassigned} == {"agent deactivated"} and len(unassigned) == 3
+    assert sorted((await routing.decisions(m)).values()) == ["ann", "ann", "bob"]  # one ticket moved to bob
+    bob = (await routing.http.get("/v1/agents/bob", headers=manager(m))).json()
+    body = {k: bob[k] for k in ("name", "tier", "skills", "group_ids")} | {"max_concurrent_tickets": 3}
+    raised = await routing.http.put("/v1/agents/bob", json=body, headers=manager(m))
+    assert raised.status_code == 200 and raised.json()["load"] == 3
+    assert sorted((await routing.decisions(m)).values()) == ["bob", "bob", "bob"]
+    latest = (await routing.outbox(m, "agent.upserted"))[-1]["payload"]
+    assert latest["agent_id"] == "bob" and latest["version"] == bob["version"] + 1
