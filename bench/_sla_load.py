@@ -10,7 +10,7 @@ from datetime import datetime
 
 import asyncpg
 
-from helpdesk_sla.domain import ESCALATION_SETTLE_SECONDS
+from helpdesk_sla.domain import policy as sla_policy
 
 MERCHANTS = 100
 TARGET_SECONDS = 3600
@@ -90,7 +90,7 @@ async def load_clocks(conn: asyncpg.Connection, first: int, count: int, due_at_s
         SELECT p.merchant_id, p.ticket_id, 'first_response', t.kind, t.level, 1,
                p.due_at + t.after * interval '1 second'
         FROM bench_plan p
-        CROSS JOIN (VALUES ('breach', 0, 0.0), ('escalation', 2, {ESCALATION_SETTLE_SECONDS}),
+        CROSS JOIN (VALUES ('breach', 0, 0.0), ('escalation', 2, {sla_policy.ESCALATION_SETTLE_SECONDS}),
                            ('escalation', 3, {L3_AFTER_SECONDS}))
              AS t(kind, level, after)
         """

@@ -34,6 +34,7 @@ from _sla_load import load_bare, load_bare_due, load_configuration, load_due_clo
 
 from helpdesk_servicekit.db import make_engine, migrate
 from helpdesk_sla.domain import BusinessCalendar, add_business_seconds
+from helpdesk_sla.domain import policy as sla_policy
 from helpdesk_sla.main import MIGRATIONS
 from helpdesk_sla.timers.engine import PLANNER_SETTINGS, RoundStats, TimerEngine
 
@@ -200,6 +201,7 @@ def report(results: dict[tuple[str, int], Run], sizes: list[int], args: argparse
     columns = [(engine, size) for size in sizes for engine in ("sla", "bare")]
     print()
     print(f"SLA timers: {args.rate:,} deadlines/s come due for {args.seconds}s ({args.rate * args.seconds:,} per run)")
+    print(f"ladder settle after a breach: {sla_policy.ESCALATION_SETTLE_SECONDS:g}s")
     header = "".join(f"{engine + ' @ ' + human(size):>16}" for engine, size in columns)
     print(f"{'':32}{header}")
 
@@ -240,7 +242,15 @@ async def main() -> None:
     parser.add_argument("--small", type=int, default=10_000, help="pending running clocks, small run")
     parser.add_argument("--lanes", type=int, default=1, help="timer rounds in flight (the service's default: 1)")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unreported firing first (0: none)")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=None,
+        help="the ladder's settle after a breach (default: the service's; 0 fires L2 in the breach's round)",
+    )
     args = parser.parse_args()
+    if args.settle is not None:  # a bench-only knob: the domain reads the module's value when it plans
+        sla_policy.ESCALATION_SETTLE_SECONDS = args.settle
 
     name = f"sla_bench_{secrets.token_hex(4)}"
     admin = await asyncpg.connect(ADMIN)
