@@ -41,7 +41,7 @@ http_ok() {
 pid_alive() {
   local pid="$1"
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
-    ps -p "$pid" -o command= 2>/dev/null | grep -q 'helpdesk-'
+    ps -p "$pid" -o command= 2>/dev/null | grep -qE 'helpdesk-|aiosmtpd'
 }
 
 die() {

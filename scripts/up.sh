@@ -46,6 +46,20 @@ services=()
 while IFS= read -r svc; do services+=("$svc"); done < <(list_services)
 [ "${#services[@]}" -gt 0 ] || die "no services found under services/*/pyproject.toml"
 
+# Without a mail server of your own, a local catcher (aiosmtpd, a dev dependency) takes notify's email; each
+# message it receives is printed in .local/logs/mail.log.
+if [ -z "${HELPDESK_SMTP_URL:-}" ]; then
+  MAIL_PORT="${MAIL_PORT:-1025}"
+  export HELPDESK_SMTP_URL="smtp://127.0.0.1:$MAIL_PORT" HELPDESK_MAIL_FROM="${HELPDESK_MAIL_FROM:-helpdesk@example.test}"
+  if [ -f "$PID_DIR/mail.pid" ] && pid_alive "$(cat "$PID_DIR/mail.pid")"; then
+    echo "mail: already running (smtp://127.0.0.1:$MAIL_PORT)"
+  else
+    nohup "$bin_dir/python" -m aiosmtpd -n -l "127.0.0.1:$MAIL_PORT" >>"$LOG_DIR/mail.log" 2>&1 </dev/null &
+    echo $! >"$PID_DIR/mail.pid"
+    echo "mail: started (smtp://127.0.0.1:$MAIL_PORT, messages in .local/logs/mail.log)"
+  fi
+fi
+
 for svc in "${services[@]}"; do
   pid_file="$PID_DIR/$svc.pid"
   if [ -f "$pid_file" ] && pid_alive "$(cat "$pid_file")"; then
