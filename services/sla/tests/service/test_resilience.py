@@ -145,3 +145,18 @@ async def test_a_backlog_left_by_downtime_drains_at_once_not_a_batch_per_nap(iso
         "sla.breached": 9,
         "sla.escalation_requested": 9,
     }
+
+
+async def test_a_timer_planned_by_a_consumer_wakes_the_engine_from_a_long_nap(isolated):
+    settings, publisher, tap = isolated
+    merchant = a_merchant()
+    async with started(settings(timer_max_sleep_seconds=60)) as app:
+        harness = Harness(app=app, publisher=publisher, tap=tap)
+        policy = a_policy(first_response_seconds=2, resolution_seconds=3600)
+        assert (await app.post("/v1/sla/policies", json=policy, headers=manager(merchant))).status_code == 201
+        await asyncio.sleep(0.5)  # the engine has found nothing due and naps for up to a minute
+        ticket = await TicketStream(harness, merchant).created()
+
+        [breach] = await harness.wait_events(ticket, "sla.breached", timeout=10)
+
+    assert 0 <= seconds_between(breach["occurred_at"], breach["payload"]["due_at"]) < 3
