@@ -38,6 +38,7 @@ def fact_of(payload: TicketEvent) -> Fact:
         escalation_level=t.escalation_level,
         assignee_id=t.assignee_id,
         explicit_unassign=isinstance(payload, TicketAssigned) and payload.assignee_id is None,
+        previous_assignee_id=payload.previous_assignee_id if isinstance(payload, TicketAssigned) else None,
     )
 
 

@@ -121,7 +121,10 @@ async def route_with(
             continue  # someone else took the last slot meanwhile: next best
         if cursor is not None or (strategy == "round_robin" and chosen.group_id is not None):
             await repo.move_cursor(session, merchant_id, chosen.group_id, candidate.agent_id)  # type: ignore[arg-type]
-        row.state = replace(s, assignee_id=candidate.agent_id, pending_decision=True, queued=False)
+        withdrawn = None if s.withdrawn_agent_id == candidate.agent_id else s.withdrawn_agent_id
+        row.state = replace(
+            s, assignee_id=candidate.agent_id, pending_decision=True, withdrawn_agent_id=withdrawn, queued=False
+        )
         out.append(_decided(merchant_id, row, f"{why}; {chosen.reason}; {strategy}"))
         return row
     row.state = replace(s, assignee_id=None, pending_decision=False, queued=True)

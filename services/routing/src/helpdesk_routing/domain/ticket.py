@@ -56,6 +56,7 @@ class Fact:
     escalation_level: int = 1
     assignee_id: str | None = None
     explicit_unassign: bool = False
+    previous_assignee_id: str | None = None  # of an explicit assignment change
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,17 @@ def plan(before: TicketState | None, fact: Fact, ticket_id: uuid.UUID) -> Plan:
         return Plan(state=before, stale=True)
     withdrawn = before.withdrawn_agent_id if before is not None else None
     named = fact.assignee_id if fact.assignee_id != withdrawn else None
+    # An unassignment of the very agent routing chose means tickets recorded the decision and then undid it.
+    pending_holds = (
+        before is not None
+        and before.pending_decision
+        and not (fact.explicit_unassign and fact.previous_assignee_id == before.assignee_id)
+    )
     assignee: str | None
     if named is not None:
         assignee, pending, withdrawn = named, False, None
-    elif before is not None and before.pending_decision:
+    elif pending_holds:
+        assert before is not None
         assignee, pending = before.assignee_id, True
     elif fact.explicit_unassign:
         assignee, pending, withdrawn = None, False, None

@@ -53,6 +53,14 @@ def test_routings_own_decision_survives_a_newer_snapshot_taken_before_tickets_re
     assert not confirmed.state.pending_decision and confirmed.take is None and confirmed.release is None
 
 
+def test_unassigning_the_agent_routing_chose_ends_the_pending_decision_whatever_arrives_first() -> None:
+    decided = state(1, assignee_id="ann", pending_decision=True)
+    unrelated = plan(decided, fact(3, explicit_unassign=True, previous_assignee_id="bob"), ID)
+    assert unrelated.state.assignee_id == "ann" and unrelated.release is None
+    undone = plan(decided, fact(3, explicit_unassign=True, previous_assignee_id="ann"), ID)
+    assert undone.state.assignee_id is None and undone.release == "ann" and undone.route == "unassigned"
+
+
 def test_a_snapshot_still_naming_a_withdrawn_agent_is_not_a_manual_assignment() -> None:
     requeued = state(4, assignee_id=None, withdrawn_agent_id="ann", queued=True, status="assigned")
     step = plan(requeued, fact(5, status="assigned", assignee_id="ann"), ID)
