@@ -24,7 +24,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,72 @@ async def serve_baseline(port: int, exchange_name: str) -> None:
         await asyncio.Future()
 
 
+CONNECTIONS: list[Any] = []  # the publishers' connections, closed at the end
+
+
+async def live_publisher(exchange_name: str) -> Publish:
+    """What a worker replica's live hub does after commits: the frames of one burst in one message."""
+    connection = await aio_pika.connect(AMQP)
+    CONNECTIONS.append(connection)
+    exchange = await (await connection.channel()).get_exchange(exchange_name)
+    counter = iter(range(1, 1 << 62))
+
+    async def publish(users: list[str]) -> None:
+        frames = []
+        for user in users:
+            seq = next(counter)
+            notification = {"id": secrets.token_hex(8), "seq": seq, "kind": "agent_reply", "title": "bench",
+                            "body": "x" * 120, "data": {"bench_sent_at": time.monotonic()}}
+            frames.append([MERCHANT, user, seq, json.dumps({"type": "notification", "notification": notification})])
+        await exchange.publish(aio_pika.Message(json.dumps(frames).encode()), routing_key="")
+
+    return publish
+
+
+async def event_publisher(namespace: str, tickets: dict[str, Any]) -> Publish:
+    """What the tickets service does: one `ticket.message_added` event per public agent reply."""
+    from helpdesk_contracts import TicketMessageAdded, envelope_of
+
+    connection = await aio_pika.connect(AMQP)
+    CONNECTIONS.append(connection)
+    exchange = await (await connection.channel()).get_exchange(f"{namespace}helpdesk.events")
+
+    async def publish(users: list[str]) -> None:
+        messages = []
+        for user in users:
+            payload = TicketMessageAdded(ticket=tickets[user], message_id=uuid.uuid4(), visibility="public",  # type: ignore[arg-type]
+                                         author_id="agent-1", author_role="agent", body=f"bench:{time.monotonic()}",  # type: ignore[arg-type]
+                                         actor_id="agent-1")
+            messages.append(json.dumps(envelope_of(payload, merchant_id=MERCHANT, producer="tickets")).encode())
+        await asyncio.gather(*(exchange.publish(aio_pika.Message(m), routing_key="ticket.message_added")
+                               for m in messages))
+
+    return publish
+
+
+async def open_tickets(namespace: str, database_url: str, users: list[str]) -> dict[str, Any]:
+    """One ticket per user, announced as `ticket.created`; returns once notify has projected them all."""
+    from helpdesk_contracts import TicketCreated, TicketSnapshot, envelope_of
+
+    connection = await aio_pika.connect(AMQP)
+    exchange = await (await connection.channel()).get_exchange(f"{namespace}helpdesk.events")
+    tickets = {}
+    for number, user in enumerate(users, start=1):
+        tickets[user] = TicketSnapshot(ticket_id=uuid.uuid4(), number=number, customer_id=user, subject="Bench",
+                                       status="in_progress", priority="normal", assignee_id="agent-1",  # type: ignore[arg-type]
+                                       created_at=datetime.now(UTC), ticket_version=1)
+        body = json.dumps(envelope_of(TicketCreated(ticket=tickets[user]), merchant_id=MERCHANT, producer="tickets"))
+        await exchange.publish(aio_pika.Message(body.encode()), routing_key="ticket.created")
+    await connection.close()
+    conn = await asyncpg.connect(database_url)
+    try:
+        while await conn.fetchval("SELECT count(*) FROM notify_tickets") < len(users):  # noqa: ASYNC110
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+    return tickets
+
+
 @dataclass
 class Run:
     latencies: list[float] = field(default_factory=list)
@@ -98,6 +166,13 @@ class Run:
     open_at_end: int = 0
     errors: int = 0
     sockets: list[Any] = field(default_factory=list)
+
+
+def sent_at(notification: dict[str, Any]) -> float:
+    """When the bench published it: in `data` on the live path, in the message body on the events path."""
+    if "bench_sent_at" in notification["data"]:
+        return float(notification["data"]["bench_sent_at"])
+    return float(notification["body"].removeprefix("bench:"))
 
 
 async def client(url: str, run: Run, sem: asyncio.Semaphore) -> None:
@@ -114,14 +189,17 @@ async def client(url: str, run: Run, sem: asyncio.Semaphore) -> None:
         async for raw in ws:
             frame = json.loads(raw)
             if frame["type"] == "notification":
-                run.latencies.append(time.monotonic() - frame["notification"]["data"]["bench_sent_at"])
+                run.latencies.append(time.monotonic() - sent_at(frame["notification"]))
             elif frame["type"] == "ping":
                 await ws.send('{"type": "pong"}')
     except websockets.ConnectionClosed:
         pass
 
 
-async def load(label: str, url_of: Any, exchange_name: str, pid: int, args: argparse.Namespace) -> str:
+Publish = Any  # async (list of recipient user ids) -> None, stamping each with time.monotonic()
+
+
+async def load(label: str, url_of: Any, publish: Publish, pid: int, args: argparse.Namespace) -> str:
     run = Run()
     users = [f"cust-{i}" for i in range(args.clients)]
     rss_idle = rss_mib(pid)
@@ -132,9 +210,6 @@ async def load(label: str, url_of: Any, exchange_name: str, pid: int, args: argp
         await asyncio.sleep(0.2)
     connect_seconds = time.monotonic() - started
     rss_connected = rss_mib(pid)
-    connection = await aio_pika.connect(AMQP)
-    channel = await connection.channel()
-    exchange = await channel.get_exchange(exchange_name)
     await asyncio.sleep(1)
     # The load generator holds thousands of sockets too: keep its own collector from pausing the measurement.
     gc.collect()
@@ -145,16 +220,13 @@ async def load(label: str, url_of: Any, exchange_name: str, pid: int, args: argp
     seq = 0
     while (now := time.monotonic()) - begin < args.seconds:
         due = int((now - begin) / interval) + 1
-        frames = []
-        while seq < due:  # what a worker replica's live hub does: the frames of one burst in one message
+        batch = []
+        while seq < due:
             seq += 1
-            notification = {"id": secrets.token_hex(8), "seq": seq, "kind": "agent_reply", "title": "bench",
-                            "body": "x" * 120, "data": {"bench_sent_at": time.monotonic()}}
-            text = json.dumps({"type": "notification", "notification": notification})
-            frames.append([MERCHANT, random.choice(users), seq, text])
-        if frames:
-            await exchange.publish(aio_pika.Message(json.dumps(frames).encode()), routing_key="")
-            run.published += len(frames)
+            batch.append(random.choice(users))
+        if batch:
+            await publish(batch)
+            run.published += len(batch)
         await asyncio.sleep(args.tick)
     elapsed = time.monotonic() - begin
     cpu, own = (cpu_seconds(pid) - cpu_before) / elapsed, (cpu_seconds(os.getpid()) - own_before) / elapsed
@@ -163,7 +235,6 @@ async def load(label: str, url_of: Any, exchange_name: str, pid: int, args: argp
     run.open_at_end = sum(1 for ws in run.sockets if ws.state is websockets.protocol.State.OPEN)
     await asyncio.gather(*(ws.close() for ws in run.sockets), return_exceptions=True)
     await asyncio.gather(*tasks, return_exceptions=True)
-    await connection.close()
     gc.unfreeze()
     lat = sorted(run.latencies) or [float("nan")]
     p50 = statistics.median(lat) * 1000
@@ -201,6 +272,9 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=1000, help="notifications per second")
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--path", choices=["live", "events"], default="live",
+                        help="live: frames on the live exchange, as a worker replica publishes them after commit; "
+                        "events: ticket.message_added events through notify's consumer, database and live exchange")
     parser.add_argument("--skip-baseline", action="store_true", help="measure the notify server only")
     parser.add_argument("--tick", type=float, default=0.01, help="publish what is due every this many seconds")
     parser.add_argument("--serve-baseline", nargs=2, metavar=("PORT", "EXCHANGE"), help=argparse.SUPPRESS)
@@ -215,6 +289,7 @@ async def main() -> None:
     namespace, database = f"bench{run_id}.", f"bench_notify_{run_id}"
     admin = await asyncpg.connect(ADMIN)
     await admin.execute(f'CREATE DATABASE "{database}"')
+    database_dsn = ADMIN.rsplit("/", 1)[0] + f"/{database}"
     secret = secrets.token_urlsafe(48)
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -228,12 +303,13 @@ async def main() -> None:
         base.stdout.readline()
         port = free_port()
         notify = subprocess.Popen(  # noqa: ASYNC220
-            [sys.executable, "-c", os.environ.get("BENCH_NOTIFY_CMD", NOTIFY_CMD), "--role", "api"],
+            [sys.executable, "-c", os.environ.get("BENCH_NOTIFY_CMD", NOTIFY_CMD), "--role",
+             "api" if args.path == "live" else "all"],
             env=os.environ | {
                 "HELPDESK_ENV": "dev",
                 "HELPDESK_JWT_SECRET": secret,
                 "HELPDESK_NOTIFY_PORT": str(port),
-                "HELPDESK_NOTIFY_DATABASE_URL": ADMIN.rsplit("/", 1)[0] + f"/{database}",
+                "HELPDESK_NOTIFY_DATABASE_URL": database_dsn,
                 "HELPDESK_AMQP_URL": AMQP,
                 "HELPDESK_AMQP_NAMESPACE": namespace,
                 "HELPDESK_LOG_LEVEL": "WARNING",
@@ -250,10 +326,19 @@ async def main() -> None:
               f"{args.seconds:.0f} s, one server process each, 2 shared cores")
         if not args.skip_baseline:
             print(await load("bare websockets (baseline)", lambda u: f"ws://127.0.0.1:{base_port}/?user={u}",
-                             baseline_exchange, base.pid, args))
-        print(await load("notify /v1/ws", lambda u: f"ws://127.0.0.1:{port}/v1/ws?token={tokens[u]}",
-                         f"{namespace}helpdesk.live", notify.pid, args))
+                             await live_publisher(baseline_exchange), base.pid, args))
+        notify_url = lambda u: f"ws://127.0.0.1:{port}/v1/ws?token={tokens[u]}"  # noqa: E731
+        if args.path == "live":
+            publish = await live_publisher(f"{namespace}helpdesk.live")
+            print(await load("notify /v1/ws (live exchange)", notify_url, publish, notify.pid, args))
+        else:
+            users = [f"cust-{i}" for i in range(args.clients)]
+            tickets = await open_tickets(namespace, database_dsn, users)
+            publish = await event_publisher(namespace, tickets)
+            print(await load("notify /v1/ws (events, consumed)", notify_url, publish, notify.pid, args))
     finally:
+        for connection in CONNECTIONS:
+            await connection.close()
         for proc in procs:
             proc.terminate()
             proc.wait(10)

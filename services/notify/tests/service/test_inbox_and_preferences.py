@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from helpdesk_servicekit.pagination import encode_cursor
+
 from ..harness import LiveClient, TicketStory, a_merchant, applied, auth, eventually, staff, token
 
 
@@ -32,6 +34,8 @@ async def test_bad_input_is_a_4xx(notify):
     assert (await notify.http.get("/v1/notifications", params={"cursor": "%%%"}, headers=me)).status_code == 422
     assert (await notify.http.get("/v1/notifications", params={"cursor": "\x00"}, headers=me)).status_code in (400, 422)
     assert (await notify.http.post("/v1/notifications/not-a-uuid/read", headers=me)).status_code == 422
+    huge = encode_cursor(10**30)
+    assert (await notify.http.get("/v1/notifications", params={"cursor": huge}, headers=me)).status_code == 422
     assert (await notify.http.get("/v1/notifications")).status_code == 401
     assert (await notify.http.get("/v1/notifications/deliveries", headers=me)).status_code == 403
     bad = {"preferences": [{"event_type": "ticket.message_added\x00", "channel": "email", "enabled": False}]}

@@ -336,6 +336,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 NOTIFYING_EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(rule.event_type for rule in RULES))
+CUSTOMER_EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(r.event_type for r in RULES if isinstance(r, CustomerRule)))
+STAFF_EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(r.event_type for r in RULES if isinstance(r, StaffRule)))
 
 # The payload models the rules read, so a test can check the table against the contracts.
 PAYLOADS: dict[str, type] = {

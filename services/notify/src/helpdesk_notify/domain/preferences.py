@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 from helpdesk_contracts import Role
-from helpdesk_notify.domain.decisions import NOTIFYING_EVENT_TYPES
+from helpdesk_notify.domain.decisions import CUSTOMER_EVENT_TYPES, STAFF_EVENT_TYPES
 
 Channel = Literal["in_app", "websocket", "email"]
 CHANNELS: tuple[Channel, ...] = ("in_app", "websocket", "email")
@@ -51,9 +51,10 @@ def channels_for(
 def matrix(
     role: Role, merchant: Mapping[Key, bool], user: Mapping[Key, bool]
 ) -> list[tuple[str, Channel, bool, Source]]:
-    """Every (event type, channel) with its effective setting, for the preferences page."""
+    """Every (event type, channel) that can reach this role, with its effective setting, for the preferences page."""
+    event_types = CUSTOMER_EVENT_TYPES if role is Role.CUSTOMER else STAFF_EVENT_TYPES
     return [
         (event_type, channel, *resolve(role, event_type, channel, merchant, user))
-        for event_type in NOTIFYING_EVENT_TYPES
+        for event_type in event_types
         for channel in CHANNELS
     ]

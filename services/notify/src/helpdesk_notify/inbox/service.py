@@ -17,7 +17,7 @@ def cursor_seq(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     values = decode_cursor(cursor)
-    if len(values) != 1 or not isinstance(values[0], int) or isinstance(values[0], bool):
+    if len(values) != 1 or not isinstance(values[0], int) or isinstance(values[0], bool) or not 0 < values[0] < 2**63:
         raise Unprocessable("cursor is not valid", errors=[{"field": "query.cursor", "message": "invalid cursor"}])
     return values[0]
 

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 LIVE_EXCHANGE = "helpdesk.live"
 PING_FRAME = json.dumps({"type": "ping"})
+MAX_PENDING_FRAMES = 50_000
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,9 @@ class LiveHub:
     def publish_soon(self, frames: list[LiveFrame]) -> None:
         """Publish after a commit, without making the committing code wait. Frames of commits that arrive while a
         publish is under way go out together in the next message (one AMQP message per burst, not per commit)."""
+        if len(self._pending) >= MAX_PENDING_FRAMES:  # the broker is away: the inbox keeps them for ?since=
+            log.warning("live exchange backlog full, dropping %d frames", len(frames))
+            return
         self._pending.extend(frames)
         self._flush.set()
 

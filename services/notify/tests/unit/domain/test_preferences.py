@@ -25,3 +25,10 @@ def test_the_matrix_lists_every_event_type_and_channel():
     rows = matrix(Role.CUSTOMER, {}, {})
     assert len(rows) == len({(e, c) for e, c, _, _ in rows})
     assert ("ticket.message_added", "email", True, "default") in rows
+
+
+def test_the_matrix_shows_each_role_only_what_can_reach_it():
+    customer = {e for e, _, _, _ in matrix(Role.CUSTOMER, {}, {})}
+    agent = {e for e, _, _, _ in matrix(Role.AGENT, {}, {})}
+    assert "survey.invited" in customer and "sla.warning" not in customer
+    assert "sla.warning" in agent and "survey.invited" not in agent
