@@ -1,4 +1,4 @@
-"""Search for articles (web-search syntax) and suggest articles for a ticket form."""
+"""Search for articles: web-search syntax, ranked, with snippets and a typo fallback on titles."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ async def search(
             session, scope, query, typo_text=fuzzy, snippets=True, limit=limit + 1, offset=offset
         )
         more = len(rows) > limit
-        if not more and offset == 0 and fuzzy is not None:
+        if len(rows) < limit and offset == 0 and fuzzy is not None:
             rows += await repository.fuzzy_titles(
                 session, scope, fuzzy, exclude=[r.id for r in rows], snippets=True, limit=limit - len(rows)
             )
