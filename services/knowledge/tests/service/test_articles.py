@@ -180,3 +180,13 @@ async def test_a_forged_cursor_is_refused(kb):
                    encode_cursor("2026-01-01T00:00:00Z"), "!!!"):  # fmt: skip
         response = await kb.http.get("/v1/articles", params={"cursor": cursor}, headers=agent(merchant))
         assert response.status_code == 422, response.text
+
+
+async def test_a_save_without_slug_or_locale_keeps_them(kb):
+    merchant = a_merchant()
+    article = await kb.article(merchant, title="Rücksendung", locale="de-AT", slug="ruecksendung")
+    body = {"title": "Rücksendung neu", "body": "Neu."}
+    saved = await kb.http.put(f"/v1/articles/{article['id']}", json=body, headers=agent(merchant))
+    assert (saved.json()["slug"], saved.json()["locale"], saved.json()["title"]) == (
+        "ruecksendung", "de-AT", "Rücksendung neu",
+    )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -122,8 +123,12 @@ async def update(sessions: Sessions, principal: Principal, article_id: uuid.UUID
     async with unit_of_work(sessions) as session:
         article = await _locked(session, principal, article_id)
         content = content_of(data, principal, article_id)
-        if data.slug is None:
-            content = ArticleContent(**{**content.__dict__, "slug": article.content.slug})
+        # A PUT replaces the content; the slug and locale it leaves out stay what they were.
+        content = replace(
+            content,
+            slug=content.slug if data.slug else article.content.slug,
+            locale=content.locale if data.locale else article.content.locale,
+        )
         try:
             article.revise(content, await rendering_of(content), utcnow(), data.expected_version)
         except StaleVersion as exc:
