@@ -28,6 +28,8 @@ class TicketRow:
     strategy: str | None = None
     required_skills: list[dict[str, Any]] = field(default_factory=list)
     min_tier: int = 1
+    # (group, agent): move the group's round-robin cursor to the agent when this row is saved
+    cursor_move: tuple[uuid.UUID, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,26 +135,37 @@ async def insert_ticket(session: AsyncSession, merchant_id: str, row: TicketRow)
     return bool(inserted), int(version)
 
 
+_SAVE_TICKET = (
+    "UPDATE routing_tickets SET ticket_version = :v, status = :status, priority = :priority,"
+    " priority_rank = :rank, category_id = :category, tags = :tags, escalation_level = :level,"
+    " assignee_id = :assignee, pending_decision = :pending, withdrawn_agent_id = :withdrawn,"
+    " group_id = :group, strategy = :strategy, required_skills = CAST(:skills AS jsonb), min_tier = :tier,"
+    " queued_at = CASE WHEN :queued THEN coalesce(queued_at, now()) END, ticket_created_at = :created,"
+    " updated_at = now() WHERE merchant_id = :m AND ticket_id = :t"
+)
+_MOVE_CURSOR = (
+    "UPDATE routing_groups SET rr_last_agent_id = :cursor_agent WHERE merchant_id = :m AND id = :cursor_group"
+)
+
+
 async def save_ticket(
     session: AsyncSession, merchant_id: str, row: TicketRow, staged: Sequence[Staged] = ()
 ) -> None:
-    """Write the ticket, and its events to the outbox in the same statement (the kit's set-based form)."""
+    """Write the ticket, its events to the outbox (the kit's set-based form) and the round-robin cursor it moved,
+    in one statement."""
     params = _params(merchant_id, row)
+    ctes = []
+    if row.cursor_move is not None:
+        ctes.append(f"moved AS ({_MOVE_CURSOR})")
+        params |= {"cursor_group": row.cursor_move[0], "cursor_agent": row.cursor_move[1]}
+        row.cursor_move = None
     if staged:
         params["rows"] = outbox.rows_json(staged)
-    await session.execute(
-        text(
-            ("WITH saved AS (" if staged else "")
-            + "UPDATE routing_tickets SET ticket_version = :v, status = :status, priority = :priority,"
-            " priority_rank = :rank, category_id = :category, tags = :tags, escalation_level = :level,"
-            " assignee_id = :assignee, pending_decision = :pending, withdrawn_agent_id = :withdrawn,"
-            " group_id = :group, strategy = :strategy, required_skills = CAST(:skills AS jsonb), min_tier = :tier,"
-            " queued_at = CASE WHEN :queued THEN coalesce(queued_at, now()) END, ticket_created_at = :created,"
-            " updated_at = now() WHERE merchant_id = :m AND ticket_id = :t"
-            + (f" RETURNING 1) {outbox.insert_sql(':rows')}" if staged else "")
-        ),
-        params,
-    )
+        ctes.append(f"saved AS ({_SAVE_TICKET} RETURNING 1)")
+        statement = outbox.insert_sql(":rows")
+    else:
+        statement = _SAVE_TICKET
+    await session.execute(text((f"WITH {', '.join(ctes)} " if ctes else "") + statement), params)
     if staged:
         outbox.wake_after_commit(session)
 
@@ -265,23 +278,39 @@ _CANDIDATE_COLUMNS = (
 )
 
 
-async def members(session: AsyncSession, merchant_id: str, group_id: uuid.UUID | None) -> list[Candidate]:
-    """The active agents a ticket of `group_id` may go to (every active agent when there is no group)."""
+async def members(
+    session: AsyncSession, merchant_id: str, group_id: uuid.UUID | None, *, lock_cursor: bool = False
+) -> tuple[list[Candidate], str | None]:
+    """The active agents a ticket of `group_id` may go to (every active agent when there is no group); with
+    `lock_cursor`, also the group's round-robin cursor, locked in the same statement: round-robin decisions of one
+    group are taken one at a time."""
     if group_id is None:
         result = await session.execute(
-            text(f"SELECT {_CANDIDATE_COLUMNS} FROM routing_agents a WHERE a.merchant_id = :m AND a.active"),
+            text(
+                f"SELECT {_CANDIDATE_COLUMNS}, NULL AS cursor FROM routing_agents a"
+                " WHERE a.merchant_id = :m AND a.active"
+            ),
             {"m": merchant_id},
         )
     else:
+        cursor = "NULL"
+        prefix = ""
+        if lock_cursor:
+            prefix = (
+                "WITH cur AS (SELECT rr_last_agent_id FROM routing_groups WHERE merchant_id = :m AND id = :g"
+                " FOR UPDATE) "
+            )
+            cursor = "(SELECT rr_last_agent_id FROM cur)"
         result = await session.execute(
             text(
-                f"SELECT {_CANDIDATE_COLUMNS} FROM routing_memberships ms JOIN routing_agents a"
-                " ON a.merchant_id = ms.merchant_id AND a.user_id = ms.agent_id"
+                f"{prefix}SELECT {_CANDIDATE_COLUMNS}, {cursor} AS cursor FROM routing_memberships ms"
+                " JOIN routing_agents a ON a.merchant_id = ms.merchant_id AND a.user_id = ms.agent_id"
                 " WHERE ms.merchant_id = :m AND ms.group_id = :g AND a.active"
             ),
             {"m": merchant_id, "g": group_id},
         )
-    return [_candidate(r) for r in result]
+    rows = list(result)
+    return [_candidate(r) for r in rows], (rows[0].cursor if rows else None)
 
 
 async def agent_candidate(
@@ -298,23 +327,6 @@ async def agent_candidate(
     )
     found = result.first()
     return (_candidate(found), list(found.group_ids)) if found is not None else None
-
-
-async def lock_cursor(session: AsyncSession, merchant_id: str, group_id: uuid.UUID) -> str | None:
-    """The group's round-robin cursor, locked: round-robin decisions of one group are taken one at a time."""
-    result = await session.execute(
-        text("SELECT rr_last_agent_id FROM routing_groups WHERE merchant_id = :m AND id = :g FOR UPDATE"),
-        {"m": merchant_id, "g": group_id},
-    )
-    found = result.first()
-    return found[0] if found is not None else None
-
-
-async def move_cursor(session: AsyncSession, merchant_id: str, group_id: uuid.UUID, agent_id: str) -> None:
-    await session.execute(
-        text("UPDATE routing_groups SET rr_last_agent_id = :a WHERE merchant_id = :m AND id = :g"),
-        {"m": merchant_id, "g": group_id, "a": agent_id},
-    )
 
 
 _LOG = (

@@ -107,10 +107,8 @@ async def route_with(
     strategy = chosen.strategy
     if strategy == "round_robin" and chosen.group_id is None:
         strategy = "least_loaded"  # the rotation's cursor lives on a group
-    cursor = None
-    if strategy == "round_robin" and chosen.group_id is not None:
-        cursor = await repo.lock_cursor(session, merchant_id, chosen.group_id)
-    members = await repo.members(session, merchant_id, chosen.group_id)
+    rotating = strategy == "round_robin" and chosen.group_id is not None
+    members, cursor = await repo.members(session, merchant_id, chosen.group_id, lock_cursor=rotating)
     need = need_for(strategy, chosen.required_skills, s.tags, members, chosen.min_tier)
     was_queued, old_group = s.queued, row.group_id
     row.group_id, row.strategy, row.min_tier = chosen.group_id, strategy, need.min_tier
@@ -119,8 +117,8 @@ async def route_with(
         load = await repo.take_slot(session, merchant_id, candidate.agent_id, s.ticket_id, f"{why}: {strategy}")
         if load is None:
             continue  # someone else took the last slot meanwhile: next best
-        if cursor is not None or (strategy == "round_robin" and chosen.group_id is not None):
-            await repo.move_cursor(session, merchant_id, chosen.group_id, candidate.agent_id)  # type: ignore[arg-type]
+        if rotating and chosen.group_id is not None:
+            row.cursor_move = (chosen.group_id, candidate.agent_id)
         withdrawn = None if s.withdrawn_agent_id == candidate.agent_id else s.withdrawn_agent_id
         row.state = replace(
             s, assignee_id=candidate.agent_id, pending_decision=True, withdrawn_agent_id=withdrawn, queued=False
