@@ -341,7 +341,11 @@ async def main() -> None:
             await connection.close()
         for proc in procs:
             proc.terminate()
-            proc.wait(10)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await admin.close()
         connection = await aio_pika.connect(AMQP)
