@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts.routing import RoutingAssignmentDecided, RoutingTicketQueued, RoutingUnassigned
+from helpdesk_routing.assignment import config as configs
 from helpdesk_routing.assignment import repository as repo
-from helpdesk_routing.assignment.repository import RoutingConfig, TicketRow
+from helpdesk_routing.assignment.config import RoutingConfig
+from helpdesk_routing.assignment.repository import TicketRow
 from helpdesk_routing.domain.rules import TicketFacts, choose_route
 from helpdesk_routing.domain.strategies import Candidate, Need, SkillNeed, need_for, qualifies, rank
 from helpdesk_routing.domain.ticket import Fact, Plan, plan
@@ -87,7 +89,7 @@ async def route(
 ) -> TicketRow:
     """Pick an agent by the matching rule's group and strategy and emit the decision; else queue the ticket.
     `version` is the merchant's configuration version read in this transaction."""
-    config = await repo.routing_config(session, merchant_id, version)
+    config = await configs.routing_config(session, merchant_id, version)
     return await route_with(session, merchant_id, row, why, config, out)
 
 
@@ -184,7 +186,7 @@ async def return_tickets_of(session: AsyncSession, merchant_id: str, agent_id: s
     tickets = await repo.lock_tickets_of(session, merchant_id, agent_id)
     if not tickets:
         return 0
-    config = await repo.routing_config(session, merchant_id, await repo.config_version(session, merchant_id))
+    config = await configs.routing_config(session, merchant_id, await configs.config_version(session, merchant_id))
     for row in tickets:
         await repo.release_slot(session, merchant_id, agent_id, row.state.ticket_id, reason)
         row.state = replace(row.state, assignee_id=None, pending_decision=False, withdrawn_agent_id=agent_id)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from helpdesk_contracts.routing import AgentStatus
-from helpdesk_routing.directory import service
+from helpdesk_routing.directory import groups, service
 from helpdesk_routing.directory.schemas import AgentCreate, AgentRead, AgentWrite, GroupRead, GroupWrite, StatusWrite
 from helpdesk_routing.metrics import service as metrics
 from helpdesk_routing.metrics.service import AgentMetrics
@@ -99,27 +99,27 @@ async def agent_metrics(
 async def create_group(
     data: GroupWrite, principal: ManagerPrincipal, db: SessionsDep, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
-    return (await service.create_group(db, principal, data, idempotency_key)).response()
+    return (await groups.create_group(db, principal, data, idempotency_key)).response()
 
 
 @router.get("/v1/groups", response_model=Page[GroupRead])
 async def list_groups(principal: StaffPrincipal, db: SessionsDep, page: Paging) -> Page[GroupRead]:
-    return await service.list_groups(db, principal, page.limit, page.cursor)
+    return await groups.list_groups(db, principal, page.limit, page.cursor)
 
 
 @router.get("/v1/groups/{group_id}", response_model=GroupRead)
 async def get_group(group_id: uuid.UUID, principal: StaffPrincipal, db: SessionsDep) -> GroupRead:
-    return await service.get_group(db, principal, group_id)
+    return await groups.get_group(db, principal, group_id)
 
 
 @router.put("/v1/groups/{group_id}", response_model=GroupRead)
 async def replace_group(
     group_id: uuid.UUID, data: GroupWrite, principal: ManagerPrincipal, db: SessionsDep
 ) -> GroupRead:
-    return await service.replace_group(db, principal, group_id, data)
+    return await groups.replace_group(db, principal, group_id, data)
 
 
 @router.delete("/v1/groups/{group_id}", status_code=204)
 async def deactivate_group(group_id: uuid.UUID, principal: ManagerPrincipal, db: SessionsDep) -> Response:
-    await service.deactivate_group(db, principal, group_id)
+    await groups.deactivate_group(db, principal, group_id)
     return Response(status_code=204)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk_routing.assignment import config as configs
 from helpdesk_routing.assignment import repository as assignment_repo
 from helpdesk_routing.directory import repository as directory
 from helpdesk_routing.rules import repository as repo
@@ -47,7 +48,7 @@ async def create_rule(sessions: Sessions, principal: Principal, data: RuleWrite,
         rule_id = uuid.uuid4()
         values = await _values(session, principal.merchant_id, data)
         await repo.insert_rule(session, principal.merchant_id, rule_id, values)
-        await assignment_repo.bump_config(session, principal.merchant_id)
+        await configs.bump_config(session, principal.merchant_id)
         row = await repo.get_rule(session, principal.merchant_id, rule_id)
         assert row is not None
         return _read(row)
@@ -61,7 +62,7 @@ async def replace_rule(sessions: Sessions, principal: Principal, rule_id: uuid.U
             raise NotFound(f"rule {rule_id} not found")
         values = await _values(session, principal.merchant_id, data)
         await repo.update_rule(session, principal.merchant_id, rule_id, values)
-        await assignment_repo.bump_config(session, principal.merchant_id)
+        await configs.bump_config(session, principal.merchant_id)
         row = await repo.get_rule(session, principal.merchant_id, rule_id)
         assert row is not None
         await session.commit()
@@ -72,7 +73,7 @@ async def delete_rule(sessions: Sessions, principal: Principal, rule_id: uuid.UU
     async with unit_of_work(sessions) as session:
         if not await repo.delete_rule(session, principal.merchant_id, rule_id):
             raise NotFound(f"rule {rule_id} not found")
-        await assignment_repo.bump_config(session, principal.merchant_id)
+        await configs.bump_config(session, principal.merchant_id)
         await session.commit()
 
 
@@ -99,7 +100,7 @@ async def get_settings(sessions: Sessions, principal: Principal) -> RoutingSetti
 async def put_settings(sessions: Sessions, principal: Principal, data: RoutingSettingsBody) -> RoutingSettingsBody:
     async with unit_of_work(sessions) as session:
         await repo.put_settings(session, principal.merchant_id, data.offline_policy, data.default_strategy)
-        await assignment_repo.bump_config(session, principal.merchant_id)
+        await configs.bump_config(session, principal.merchant_id)
         await session.commit()
     return data
 
