@@ -28,38 +28,27 @@ class DueEmail:
     thread_id: str | None
 
 
-async def enqueue(
-    session: AsyncSession,
-    merchant_id: str,
-    notification_id: uuid.UUID,
-    recipient_id: str,
-    to_address: str | None,
-    email: RenderedEmail,
-    message_id: str,
-    thread_id: str | None,
-) -> None:
-    """Queue an email; with no address, log it as failed with the reason at once."""
-    await session.execute(
-        text(
-            "INSERT INTO email_deliveries (merchant_id, notification_id, recipient_id, to_address, status, reason,"
-            " message_id, subject, text_body, html_body, thread_id)"
-            " VALUES (:m, :n, :r, :to, :status, :reason, :mid, :subject, :text, :html, :thread)"
-            " ON CONFLICT (merchant_id, notification_id) DO NOTHING"
-        ),
-        {
-            "m": merchant_id,
-            "n": notification_id,
-            "r": recipient_id,
-            "to": to_address,
-            "status": "queued" if to_address else "failed",
-            "reason": None if to_address else NO_ADDRESS,
-            "mid": message_id,
-            "subject": email.subject,
-            "text": email.text,
-            "html": email.html,
-            "thread": thread_id,
-        },
+def enqueue_inserted(
+    to_address: str | None, email: RenderedEmail, message_id: str, thread_id: str | None
+) -> tuple[str, dict[str, Any]]:
+    """A statement queueing the email of the notification in `inserted` (see inbox.repository.insert); with no
+    address it is logged as failed with the reason at once."""
+    sql = (
+        "INSERT INTO email_deliveries (merchant_id, notification_id, recipient_id, to_address, status, reason,"
+        " message_id, subject, text_body, html_body, thread_id)"
+        " SELECT :m, inserted.id, :r, :em_to, :em_status, :em_reason, :em_mid, :em_subject, :em_text, :em_html,"
+        " :em_thread FROM inserted ON CONFLICT (merchant_id, notification_id) DO NOTHING"
     )
+    return sql, {
+        "em_to": to_address,
+        "em_status": "queued" if to_address else "failed",
+        "em_reason": None if to_address else NO_ADDRESS,
+        "em_mid": message_id,
+        "em_subject": email.subject,
+        "em_text": email.text,
+        "em_html": email.html,
+        "em_thread": thread_id,
+    }
 
 
 async def claim_due(session: AsyncSession, limit: int) -> list[DueEmail]:

@@ -4,6 +4,7 @@ recipient's notification (and email) in the consumer's transaction; live frames 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,6 +80,22 @@ async def apply(session: AsyncSession, envelope: Envelope, payload: Any) -> None
         await deliver(session, ctx, envelope, notices)
 
 
+def _email(
+    notice: Notice, contact: directory.Contact | None, nid: uuid.UUID, mail_from: str
+) -> tuple[str, dict[str, Any]]:
+    """The statement queueing this notice's email, rendered for its audience only."""
+    name, locale = (contact.name, contact.locale) if contact else (None, None)
+    content = notice.content
+    if isinstance(content, CustomerContent):
+        rendered = render_customer_email(content, name, locale)
+    else:
+        assert isinstance(content, StaffContent)
+        rendered = render_staff_email(content, name, locale)
+    thread = thread_id(content.ticket.ticket_id, mail_from) if content.ticket else None
+    address = contact.email if contact else None
+    return emails.enqueue_inserted(address, rendered, message_id(nid, mail_from), thread)
+
+
 def _role(notice: Notice, directory_role: str | None) -> Role:
     if notice.audience == "customer":
         return Role.CUSTOMER
@@ -103,28 +120,17 @@ async def deliver(session: AsyncSession, ctx: context.NotifyContext, envelope: E
         if not channels:
             continue
         nid = decisions.notification_id(envelope.event_id, notice.recipient_id)
-        row = await inbox.insert(session, merchant, nid, notice, envelope.event_id, envelope.event_type, channels)
+        email = _email(notice, contact, nid, mail_from) if "email" in channels else None
+        row = await inbox.insert(
+            session, merchant, nid, notice, envelope.event_id, envelope.event_type, channels, then=email
+        )
         if row is None:  # this event reached this recipient before
             continue
+        queued_email = queued_email or (email is not None and email[1]["em_to"] is not None)
         if "websocket" in channels:
-            frame = json.dumps(
-                {"type": "notification", "notification": NotificationRead(**row).model_dump(mode="json")}
-            )
+            notification = NotificationRead(**row).model_dump(mode="json")
+            frame = json.dumps({"type": "notification", "notification": notification})
             frames.append(LiveFrame(merchant, notice.recipient_id, row["seq"], frame))
-        if "email" in channels:
-            name, locale = (contact.name, contact.locale) if contact else (None, None)
-            content = notice.content
-            if isinstance(content, CustomerContent):
-                rendered = render_customer_email(content, name, locale)
-            else:
-                assert isinstance(content, StaffContent)
-                rendered = render_staff_email(content, name, locale)
-            thread = thread_id(content.ticket.ticket_id, mail_from) if content.ticket else None
-            address = contact.email if contact else None
-            await emails.enqueue(
-                session, merchant, nid, notice.recipient_id, address, rendered, message_id(nid, mail_from), thread
-            )
-            queued_email = queued_email or address is not None
     context.push_after_commit(session, frames)
     if queued_email:
         wakeup.stage(session, WAKE_CHANNEL)

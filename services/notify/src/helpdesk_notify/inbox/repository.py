@@ -23,21 +23,31 @@ async def insert(
     event_id: uuid.UUID,
     event_type: str,
     channels: Sequence[str],
+    then: tuple[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
-    """Insert the notification; None when it exists already (a duplicate event)."""
+    """Insert the notification; None when it exists already (a duplicate event).
+
+    `then` is a statement over `inserted` (the new row, if any) to run in the same round trip, e.g. queueing its
+    email: it does nothing for a duplicate."""
     content = notice.content
     ticket = content.ticket
     data: dict[str, Any] = dict(content.facts)
     if ticket is not None and ticket.subject is not None:
         data["subject"] = ticket.subject
+    insert_sql = (
+        "INSERT INTO notifications (merchant_id, id, recipient_id, audience, event_id, event_type, kind,"
+        " ticket_id, ticket_number, title, body, link, data, channels)"
+        " VALUES (:m, :id, :r, :a, :e, :et, :k, :t, :n, :title, :body, :link, CAST(:data AS jsonb), :ch)"
+        f" ON CONFLICT (merchant_id, id) DO NOTHING RETURNING {_COLUMNS}"
+    )
+    extra: dict[str, Any] = {}
+    if then is not None:
+        then_sql, extra = then
+        insert_sql = f"WITH inserted AS ({insert_sql}), followed AS ({then_sql}) SELECT {_COLUMNS} FROM inserted"
     result = await session.execute(
-        text(
-            "INSERT INTO notifications (merchant_id, id, recipient_id, audience, event_id, event_type, kind,"
-            " ticket_id, ticket_number, title, body, link, data, channels)"
-            " VALUES (:m, :id, :r, :a, :e, :et, :k, :t, :n, :title, :body, :link, CAST(:data AS jsonb), :ch)"
-            f" ON CONFLICT (merchant_id, id) DO NOTHING RETURNING {_COLUMNS}"
-        ),
-        {
+        text(insert_sql),
+        extra
+        | {
             "m": merchant_id,
             "id": notification_id,
             "r": notice.recipient_id,
