@@ -357,10 +357,14 @@ async def main() -> None:
                     await channel.exchange_delete(name)
                 except Exception:
                     channel = await connection.channel()
-            try:
-                await channel.queue_delete(f"{namespace}helpdesk.unrouted")
-            except Exception:
-                pass
+            from helpdesk_notify.consumers import CONSUMED
+
+            queues = [f"{namespace}helpdesk.unrouted", f"{namespace}notify.dead"]
+            for name in queues + [f"{namespace}notify.{event_type}" for event_type in CONSUMED]:
+                try:
+                    await channel.queue_delete(name)
+                except Exception:
+                    channel = await connection.channel()
 
 
 if __name__ == "__main__":
