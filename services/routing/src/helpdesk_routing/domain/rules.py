@@ -73,7 +73,7 @@ def choose_route(
     """The first matching rule (by position) decides; else an escalated ticket goes to a group of its level's tier,
     else to the default group. An escalated ticket always needs an agent of at least its level's tier."""
     min_tier = max(1, min(ticket.escalation_level, 3))
-    for rule in sorted(rules, key=lambda r: (r.position, str(r.id))):
+    for rule in sorted(rules, key=lambda r: (r.position, r.id.int)):  # already ordered from storage: linear
         if rule.conditions.matches(ticket):
             return Route(rule.group_id, rule.strategy, rule.required_skills, min_tier, rule.id, f"rule {rule.id}")
     level_groups = (groups_by_tier or {}).get(min_tier, ())
