@@ -29,7 +29,7 @@ from sqlmodel import Field, SQLModel
 from helpdesk_contracts import Payload, envelope_dict
 from helpdesk_servicekit import metrics, wakeup
 from helpdesk_servicekit.broker import AmqpPublisher, PublishFailed
-from helpdesk_servicekit.telemetry import correlation_id
+from helpdesk_servicekit.telemetry import correlation_id, publish_span
 
 log = logging.getLogger(__name__)
 
@@ -296,7 +296,7 @@ class OutboxRelay:
         if not rows:
             return 0, None
         outcomes = await asyncio.gather(
-            *(self.publisher.publish_envelope(row.envelope, headers=row.headers) for row in rows),
+            *(self._publish(row.envelope, row.headers) for row in rows),
             return_exceptions=True,
         )
         confirmed = [row.id for row, outcome in zip(rows, outcomes, strict=True) if outcome is None]
@@ -321,6 +321,11 @@ class OutboxRelay:
                         first_error)
             return len(confirmed), first_error
         return len(confirmed), None
+
+    async def _publish(self, envelope: dict[str, Any], headers: dict[str, Any] | None) -> None:
+        """One row to the broker, in a publish span that continues the trace stored with the row."""
+        with publish_span(envelope["event_type"], headers, envelope.get("producer")) as carried:
+            await self.publisher.publish_envelope(envelope, headers=carried)
 
     async def _record(self, conn: AsyncConnection, confirmed: list[int], failed: list[tuple[int, str]]) -> None:
         """One short transaction: mark the confirmed rows, count an attempt and keep the error of the failed."""

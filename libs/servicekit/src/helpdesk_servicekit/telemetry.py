@@ -2,35 +2,72 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
-_configured = False
 
 
-def configure_tracing(service: str) -> None:
-    """Install a tracer provider once per process; export over OTLP only when an endpoint is set."""
-    global _configured
-    if _configured:
-        return
-    _configured = True
-    provider = TracerProvider(resource=Resource.create({"service.name": f"helpdesk-{service}"}))
-    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+class _Added(SpanProcessor):
+    """Processors added after the provider was installed (a test's in-memory exporter); each can be removed."""
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(provider)
+    def __init__(self) -> None:
+        self.processors: tuple[SpanProcessor, ...] = ()
+
+    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
+        for processor in self.processors:
+            processor.on_start(span, parent_context=parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        for processor in self.processors:
+            processor.on_end(span)
+
+    def shutdown(self) -> None:
+        for processor in self.processors:
+            processor.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return all(processor.force_flush(timeout_millis) for processor in self.processors)
+
+
+_added = _Added()
+_provider: TracerProvider | None = None
+
+
+def configure_tracing(service: str, span_processor: SpanProcessor | None = None) -> TracerProvider:
+    """Install a tracer provider once per process; export over OTLP only when an endpoint is set.
+
+    `span_processor` (e.g. a test's `SimpleSpanProcessor(InMemorySpanExporter())`) is added to the process's
+    provider whether this call installs it or it exists already; `remove_span_processor` takes it off again.
+    """
+    global _provider
+    if _provider is None:
+        provider = TracerProvider(resource=Resource.create({"service.name": f"helpdesk-{service}"}))
+        provider.add_span_processor(_added)
+        if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        trace.set_tracer_provider(provider)
+        _provider = provider
+    if span_processor is not None and span_processor not in _added.processors:
+        _added.processors = (*_added.processors, span_processor)
+    return _provider
+
+
+def remove_span_processor(span_processor: SpanProcessor) -> None:
+    _added.processors = tuple(p for p in _added.processors if p is not span_processor)
 
 
 def tracer(name: str = "helpdesk") -> trace.Tracer:
@@ -39,6 +76,28 @@ def tracer(name: str = "helpdesk") -> trace.Tracer:
 
 def extract_context(headers: Mapping[str, Any]) -> otel_context.Context:
     return propagate.extract({k: str(v) for k, v in headers.items()})
+
+
+@contextlib.contextmanager
+def publish_span(
+    event_type: str, headers: Mapping[str, Any] | None, producer: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """A producer span around one publish, child of the trace context stored in `headers` (the outbox row's).
+
+    Yields the headers to send: the same, with `traceparent` now naming the publish span, so each consumer's
+    span descends from it. Without tracing configured in this process the headers go on unchanged."""
+    carried = dict(headers or {})
+    if _provider is None:
+        yield carried
+        return
+    attributes = {"messaging.system": "rabbitmq", "messaging.operation": "publish", "event_type": event_type}
+    if producer:
+        attributes["producer"] = producer
+    with tracer().start_as_current_span(
+        f"publish {event_type}", context=extract_context(carried), kind=trace.SpanKind.PRODUCER, attributes=attributes
+    ):
+        propagate.inject(carried)
+        yield carried
 
 
 def current_trace_id() -> str | None:
