@@ -259,6 +259,7 @@ class TicketSla:
                     self._record(SlaEventKind.BREACHED, tracked, breached_at, breached_at)
                 elif timer.kind is TimerKind.ESCALATION and timer.level and clock.breached_at is not None:
                     climb_to = max(climb_to or 0, timer.level)
+                    continue  # the level is the ticket's, not the clock's: the clock itself is unchanged
                 else:
                     continue
                 tracked.changed = True
