@@ -121,36 +121,47 @@ async def managers(session: AsyncSession, merchant_id: str) -> tuple[str, ...]:
 
 
 async def project_ticket(session: AsyncSession, merchant_id: str, ticket: TicketSnapshot) -> TicketRow:
-    """Apply a ticket snapshot unless a newer version is known; returns the newest known state."""
-    result = await session.execute(
+    """Apply a ticket snapshot unless a newer version is known; returns the newest known state.
+
+    Two statements on purpose: when a newer version's transaction holds the row, the upsert waits for it and then
+    does nothing; a fallback read in the same statement would still see the snapshot from before the wait (the
+    older row), so the newest state is read afresh by a second statement, which sees what that transaction committed.
+    """
+    params = {
+        "m": merchant_id,
+        "t": ticket.ticket_id,
+        "n": ticket.number,
+        "s": ticket.subject,
+        "c": ticket.customer_id,
+        "a": ticket.assignee_id,
+        "st": ticket.status.value,
+        "l": ticket.locale,
+        "v": ticket.ticket_version,
+    }
+    upserted = await session.execute(
         text(
-            "WITH upserted AS ("
-            " INSERT INTO notify_tickets (merchant_id, ticket_id, number, subject, customer_id, assignee_id, status,"
+            "INSERT INTO notify_tickets (merchant_id, ticket_id, number, subject, customer_id, assignee_id, status,"
             " locale, ticket_version) VALUES (:m, :t, :n, :s, :c, :a, :st, :l, :v)"
             " ON CONFLICT (merchant_id, ticket_id) DO UPDATE SET number = EXCLUDED.number, subject = EXCLUDED.subject,"
             " customer_id = EXCLUDED.customer_id, assignee_id = EXCLUDED.assignee_id, status = EXCLUDED.status,"
             " locale = coalesce(EXCLUDED.locale, notify_tickets.locale), ticket_version = EXCLUDED.ticket_version,"
             " updated_at = now()"
             " WHERE notify_tickets.ticket_version < EXCLUDED.ticket_version"
-            " RETURNING *)"
-            " SELECT ticket_id, number, subject, customer_id, assignee_id, status, locale, ticket_version FROM upserted"
-            " UNION ALL"
-            " SELECT ticket_id, number, subject, customer_id, assignee_id, status, locale, ticket_version"
-            " FROM notify_tickets WHERE merchant_id = :m AND ticket_id = :t AND NOT EXISTS (SELECT 1 FROM upserted)"
+            " RETURNING ticket_id, number, subject, customer_id, assignee_id, status, locale, ticket_version"
         ),
-        {
-            "m": merchant_id,
-            "t": ticket.ticket_id,
-            "n": ticket.number,
-            "s": ticket.subject,
-            "c": ticket.customer_id,
-            "a": ticket.assignee_id,
-            "st": ticket.status.value,
-            "l": ticket.locale,
-            "v": ticket.ticket_version,
-        },
+        params,
     )
-    row = result.one()
+    row = upserted.first()
+    if row is None:
+        row = (
+            await session.execute(
+                text(
+                    "SELECT ticket_id, number, subject, customer_id, assignee_id, status, locale, ticket_version"
+                    " FROM notify_tickets WHERE merchant_id = :m AND ticket_id = :t"
+                ),
+                params,
+            )
+        ).one()
     return TicketRow(*row)
 
 
