@@ -64,3 +64,21 @@ async def test_a_database_migrated_before_per_service_tables_keeps_its_history(d
         assert not await conn.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
     finally:
         await conn.close()
+
+
+async def test_a_database_that_recorded_an_unprefixed_revision_id_keeps_its_history(database_factory):
+    url = await database_factory("renamed")
+    await migrate(url, SLA_MIGRATIONS)
+    conn = await asyncpg.connect(plain_dsn(url))
+    try:
+        head = await conn.fetchval("SELECT version_num FROM alembic_version_sla")
+        assert head.startswith("sla_")
+        await conn.execute("UPDATE alembic_version_sla SET version_num = $1", head.removeprefix("sla_"))
+    finally:
+        await conn.close()
+    await migrate(url, SLA_MIGRATIONS)  # would fail on an unknown revision if the old id were not renamed
+    conn = await asyncpg.connect(plain_dsn(url))
+    try:
+        assert await conn.fetchval("SELECT version_num FROM alembic_version_sla") == head
+    finally:
+        await conn.close()

@@ -73,10 +73,15 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
                 await session.rollback()
 
 
+def service_of(migrations_dir: Path) -> str:
+    """`services/<name>/migrations` → `<name>`."""
+    return migrations_dir.absolute().parent.name
+
+
 def version_table(migrations_dir: Path) -> str:
     """Each service records its migrations in a table of its own (`services/<name>/migrations` gives
     `alembic_version_<name>`), so two services pointed at one database never read each other's history."""
-    return f"alembic_version_{migrations_dir.resolve().parent.name}"
+    return f"alembic_version_{service_of(migrations_dir)}"
 
 
 def _config(url: str, migrations_dir: Path) -> Any:
@@ -111,9 +116,26 @@ async def _adopt_legacy_version_table(conn: asyncpg.Connection, url: str, migrat
     if not await conn.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL"):
         return
     recorded = {r[0] for r in await conn.fetch("SELECT version_num FROM alembic_version")}
-    if recorded and recorded <= _revisions(url, migrations_dir):
+    service = service_of(migrations_dir)
+    known = _revisions(url, migrations_dir)
+    if recorded and all(r in known or f"{service}_{r}" in known for r in recorded):
         await conn.execute(f'ALTER TABLE alembic_version RENAME TO "{table}"')
         log.info("adopted alembic_version as %s", table)
+
+
+async def _rename_legacy_revisions(conn: asyncpg.Connection, url: str, migrations_dir: Path) -> None:
+    """Revision ids are unique across the workspace (`tickets_0002`); a database that recorded an id from before
+    (`0002`) has it renamed to the service-prefixed one that now names the same migration."""
+    table = version_table(migrations_dir)
+    if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table):
+        return
+    known = _revisions(url, migrations_dir)
+    service = service_of(migrations_dir)
+    for (recorded,) in await conn.fetch(f'SELECT version_num FROM "{table}"'):
+        renamed = f"{service}_{recorded}"
+        if recorded not in known and renamed in known:
+            await conn.execute(f'UPDATE "{table}" SET version_num = $1 WHERE version_num = $2', renamed, recorded)
+            log.info("%s: recorded revision %s is now %s", table, recorded, renamed)
 
 
 async def migrate(url: str, migrations_dir: Path) -> None:
@@ -124,6 +146,7 @@ async def migrate(url: str, migrations_dir: Path) -> None:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
         try:
             await _adopt_legacy_version_table(conn, url, migrations_dir)
+            await _rename_legacy_revisions(conn, url, migrations_dir)
             await asyncio.to_thread(_upgrade, url, migrations_dir)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)

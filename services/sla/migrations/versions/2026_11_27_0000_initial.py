@@ -1,6 +1,6 @@
 """initial: calendars, policies (versioned), tickets and their facts, clocks, timers, outbox, inbox, idempotency keys
 
-Revision ID: 0001
+Revision ID: sla_0001
 Revises:
 Create Date: 2026-11-27 00:00
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 from helpdesk_servicekit.migrations import create_kit_tables, execute_script
 
-revision: str = "0001"
+revision: str = "sla_0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
