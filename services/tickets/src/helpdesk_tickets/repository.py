@@ -135,18 +135,13 @@ async def get_ticket(
     ticket_id: uuid.UUID,
     *,
     for_update: bool = False,
-    skip_locked: bool = False,
+    nowait: bool = False,
 ) -> Ticket | None:
-    """The ticket (row-locked with `for_update`; with `skip_locked` too, None while another transaction holds it)."""
+    """The ticket (row-locked with `for_update`; with `nowait` too, a held lock raises instead of waiting)."""
     query = select(Ticket).where(Ticket.merchant_id == merchant_id, Ticket.id == ticket_id)
     if for_update:
-        query = query.with_for_update(skip_locked=skip_locked)
+        query = query.with_for_update(nowait=nowait)
     return (await session.execute(query)).scalar_one_or_none()
-
-
-async def ticket_exists(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> bool:
-    query = select(col(Ticket.id)).where(Ticket.merchant_id == merchant_id, Ticket.id == ticket_id)
-    return (await session.execute(query)).first() is not None
 
 
 def _text_match(merchant_id: str, words: str, search_internal: bool) -> ColumnElement[bool]:

@@ -55,8 +55,16 @@ async def answer_resolution(
 
 
 async def close_unanswered(session: AsyncSession, timer: DueTimer) -> None:
-    """The auto-close timer fired: close the ticket if it is still waiting for the customer's confirmation."""
-    ticket = await repository.get_ticket(session, timer.merchant_id, uuid.UUID(timer.key), for_update=True)
+    """The auto-close timer fired: close the ticket if it is still waiting for the customer's confirmation.
+
+    One lock order everywhere: use cases lock the ticket, then its timer; the worker already holds the timer
+    row here, so it never waits for the ticket (NOWAIT). A ticket a use case holds right now (say, the customer
+    reopening it) raises lock-not-available, which the timer worker retries shortly without counting it as a
+    failure; the state is then checked afresh under the ticket's lock, so a reopened ticket stays open. A
+    timer cancelled while it fires still fires, hence the re-check.
+    """
+    ticket_id = uuid.UUID(timer.key)
+    ticket = await repository.get_ticket(session, timer.merchant_id, ticket_id, for_update=True, nowait=True)
     if ticket is None or ticket.status != TicketStatus.RESOLVED.value:
         return
     await changes.change_status(session, ticket, TicketStatus.CLOSED, Actor.system("auto-close"), utcnow())
