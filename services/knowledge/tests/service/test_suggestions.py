@@ -183,3 +183,18 @@ async def test_a_ticket_with_a_nul_in_its_text_still_gets_its_suggestion(kb):
     ticket_id, _ = await kb.ticket_created(merchant, "lost\x00parcel", "refund\x00 please")
     [event] = await eventually(lambda: kb.events("knowledge.articles_suggested", ticket_id=ticket_id))
     assert event["payload"]["articles"][0]["title"] == "Lost parcel"
+
+
+async def test_a_tickets_suggestions_are_read_by_its_customer_and_staff_only(kb):
+    merchant = a_merchant()
+    await three_articles(kb, merchant)
+    ticket_id, _ = await kb.ticket_created(merchant, "Where is my parcel?", "The parcel was lost, I want a refund")
+    [event] = await eventually(lambda: kb.events("knowledge.articles_suggested", ticket_id=ticket_id))
+    path = f"/v1/kb/tickets/{ticket_id}/suggestions"
+    mine = await kb.http.get(path, headers=customer(merchant, "cust-1"))
+    assert mine.status_code == 200, mine.text
+    assert [a["title"] for a in mine.json()["articles"]] == [a["title"] for a in event["payload"]["articles"]]
+    assert mine.json()["suggestion_id"] == event["payload"]["suggestion_id"]
+    assert (await kb.http.get(path, headers=agent(merchant))).status_code == 200
+    assert (await kb.http.get(path, headers=customer(merchant, "someone-else"))).status_code == 404
+    assert (await kb.http.get(path, headers=manager(a_merchant()))).status_code == 404

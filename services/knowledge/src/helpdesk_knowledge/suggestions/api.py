@@ -1,4 +1,4 @@
-"""GET /v1/kb/suggest, POST /v1/kb/suggestions/{id}/opened, GET /v1/kb/deflection."""
+"""Suggestions: for a ticket form, for a ticket once created, what was opened, and the deflection funnel."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from helpdesk_knowledge.suggestions import service
-from helpdesk_knowledge.suggestions.schemas import DeflectionReport, Opened, Suggestion
+from helpdesk_knowledge.suggestions.schemas import DeflectionReport, Opened, Suggestion, TicketSuggestion
 from helpdesk_knowledge.text import Locale, TicketText
 from helpdesk_servicekit.auth import CurrentPrincipal, ManagerPrincipal
 from helpdesk_servicekit.deps import SessionsDep
@@ -34,6 +34,14 @@ async def suggestion_opened(
 ) -> Response:
     await service.opened(sessions, principal, suggestion_id, data.article_id)
     return Response(status_code=204)
+
+
+@router.get("/tickets/{ticket_id}/suggestions", response_model=TicketSuggestion)
+async def ticket_suggestions(
+    ticket_id: uuid.UUID, principal: CurrentPrincipal, sessions: SessionsDep
+) -> TicketSuggestion:
+    """The articles suggested when the ticket was created, for its customer (to show) and for staff (to link)."""
+    return await service.for_ticket(sessions, principal, ticket_id)
 
 
 @router.get("/deflection", response_model=DeflectionReport)

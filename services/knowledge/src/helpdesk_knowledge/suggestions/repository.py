@@ -124,3 +124,24 @@ async def funnel(
             {"m": merchant_id, "since": since, "until": until, "settled": settled_before},
         )
     ).one()
+
+
+async def for_ticket(session: AsyncSession, merchant_id: str, ticket_id: uuid.UUID) -> Row[Any] | None:
+    """The suggestion made when the ticket was created, with its articles as they are now (published ones)."""
+    return (
+        await session.execute(
+            text(
+                "SELECT s.id, s.customer_id, s.created_at, s.opened_article_ids,"
+                " coalesce(array_agg(a.id ORDER BY x.n) FILTER (WHERE a.id IS NOT NULL), '{}') AS article_ids,"
+                " coalesce(array_agg(a.title ORDER BY x.n) FILTER (WHERE a.id IS NOT NULL), '{}') AS titles,"
+                " coalesce(array_agg(a.slug ORDER BY x.n) FILTER (WHERE a.id IS NOT NULL), '{}') AS slugs"
+                " FROM kb_suggestions s"
+                " LEFT JOIN LATERAL unnest(s.article_ids) WITH ORDINALITY AS x(article_id, n) ON true"
+                " LEFT JOIN kb_articles a ON a.merchant_id = s.merchant_id AND a.id = x.article_id"
+                "  AND a.status = 'published'"
+                " WHERE s.merchant_id = :m AND s.ticket_id = :t AND s.source = 'ticket'"
+                " GROUP BY s.id, s.customer_id, s.created_at, s.opened_article_ids"
+            ),
+            {"m": merchant_id, "t": ticket_id},
+        )
+    ).first()

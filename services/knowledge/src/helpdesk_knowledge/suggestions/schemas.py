@@ -49,3 +49,19 @@ class DeflectionReport(BaseModel):
     new_tickets: TicketFunnel
 
     model_config = {"populate_by_name": True}
+
+
+class TicketArticle(BaseModel):
+    article_id: uuid.UUID
+    title: str
+    slug: str
+    opened: bool
+
+
+class TicketSuggestion(BaseModel):
+    """The articles suggested when a ticket was created (still-published ones, best first)."""
+
+    suggestion_id: uuid.UUID
+    ticket_id: uuid.UUID
+    created_at: datetime
+    articles: list[TicketArticle]

@@ -27,7 +27,9 @@ from helpdesk_knowledge.suggestions.schemas import (
     FormFunnel,
     Suggested,
     Suggestion,
+    TicketArticle,
     TicketFunnel,
+    TicketSuggestion,
 )
 from helpdesk_servicekit.auth import Principal
 from helpdesk_servicekit.clock import utcnow
@@ -160,4 +162,22 @@ async def deflection(sessions: Sessions, principal: Principal, since: datetime, 
         window_seconds=int(DEFLECTION_WINDOW.total_seconds()),
         form=form,
         new_tickets=tickets,
+    )
+
+
+async def for_ticket(sessions: Sessions, principal: Principal, ticket_id: uuid.UUID) -> TicketSuggestion:
+    """What was suggested for a ticket: to its customer and to staff; 404 to anyone else and before it exists."""
+    async with unit_of_work(sessions) as session:
+        row = await repository.for_ticket(session, principal.merchant_id, ticket_id)
+    if row is None or not (principal.is_staff or row.customer_id == principal.user_id):
+        raise NotFound(f"no suggestion for ticket {ticket_id}")
+    opened = set(row.opened_article_ids or ())
+    return TicketSuggestion(
+        suggestion_id=row.id,
+        ticket_id=ticket_id,
+        created_at=row.created_at,
+        articles=[
+            TicketArticle(article_id=a, title=t, slug=s, opened=a in opened)
+            for a, t, s in zip(row.article_ids, row.titles, row.slugs, strict=True)
+        ],
     )
