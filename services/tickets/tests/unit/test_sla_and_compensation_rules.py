@@ -67,9 +67,18 @@ def test_a_late_met_within_target_corrects_a_breach_and_cancels_its_escalation()
 
 
 def test_a_met_after_the_target_closes_the_run_but_escalation_still_applies():
-    clocks = fold([event("first_response", ClockFact.BREACHED, 60), event("first_response", ClockFact.MET, 90)])
-    assert summarize(clocks) == (SlaState.ON_TRACK, None)
-    assert escalation_still_due(clocks, "first_response")
+    due = T0 + timedelta(seconds=600)
+    late = [event("first_response", ClockFact.BREACHED, 60), event("first_response", ClockFact.MET, 90)]
+    still_running = fold([*late, event("resolution", ClockFact.RUNNING, 0, due=due)])
+    assert summarize(still_running) == (SlaState.ON_TRACK, due)  # what is actionable now
+    assert escalation_still_due(still_running, "first_response")
+
+
+def test_a_ticket_whose_clocks_all_ended_stays_breached_if_a_target_was_missed():
+    late = fold([event("resolution", ClockFact.BREACHED, 60), event("resolution", ClockFact.MET, 90, within=False)])
+    assert summarize(late) == (SlaState.BREACHED, None)
+    in_time = fold([event("resolution", ClockFact.WARNED, 50), event("resolution", ClockFact.MET, 55, within=True)])
+    assert summarize(in_time) == (SlaState.ON_TRACK, None)
 
 
 def test_a_new_run_replaces_the_last_and_an_older_run_is_stale():

@@ -10,8 +10,8 @@ merged so that delivery order does not matter (events of one ticket arrive concu
 - a `met` with `within_target: true` clears the run's breach: the breach timer can fire just before the SLA
   service applies a reply that came in time, so `sla.breached` and then `sla.met` (with an earlier `at`) arrive.
 
-The ticket is `breached` while any open run is breached, `at_risk` while any is warned, else `on_track`; its
-`sla_due_at` is the earliest due time of the open runs.
+The ticket is `breached` while any open run is breached, `at_risk` while any is warned, else `on_track`; once no
+run is open, it stays `breached` if a target was missed. Its `sla_due_at` is the earliest due time of the open runs.
 """
 
 from __future__ import annotations
@@ -137,8 +137,16 @@ def run_view(clocks: Clocks, metric: str) -> RunView | None:
 
 
 def summarize(clocks: Clocks) -> tuple[SlaState, datetime | None]:
-    """The ticket-level SLA state and next due time."""
-    open_runs = [view for view in (RunView.load(raw) for raw in clocks.values()) if view.is_open]
+    """The ticket-level SLA state and next due time.
+
+    While clocks run, the state is what is actionable now (an open run breached or warned). Once none runs (the
+    ticket resolved or closed), a target that was missed keeps the ticket `breached`: a late resolution does not
+    turn a breach into `on_track` in the ticket's history and reports.
+    """
+    views = [RunView.load(raw) for raw in clocks.values()]
+    open_runs = [view for view in views if view.is_open]
+    if not open_runs and any(view.counts_as_breached for view in views):
+        return SlaState.BREACHED, None
     if any(view.counts_as_breached for view in open_runs):
         state = SlaState.BREACHED
     elif any(view.warned for view in open_runs):
