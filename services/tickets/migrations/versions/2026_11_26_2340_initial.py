@@ -1,6 +1,6 @@
 """initial: tickets, messages, counters, outbox, inbox, idempotency keys
 
-Revision ID: 0001
+Revision ID: tickets_0001
 Revises:
 Create Date: 2026-11-26 23:40
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 from helpdesk_servicekit.migrations import create_kit_tables, execute_script
 
-revision: str = "0001"
+revision: str = "tickets_0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,8 +1,8 @@
 """complete tickets: contact, SLA flags, assignment versions, search, history, categories, attachments,
 compensations, merchant settings, timers
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: tickets_0002
+Revises: tickets_0001
 Create Date: 2026-11-27 00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from helpdesk_servicekit.migrations import create_kit_tables, execute_script
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "tickets_0002"
+down_revision: str | None = "tickets_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
