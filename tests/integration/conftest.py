@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
 
 from helpdesk_servicekit.broker import AmqpPublisher, Topology
 from helpdesk_servicekit.settings import ServiceSettings
+from helpdesk_servicekit.testing.helpers import Mailbox, smtp_server
 from helpdesk_servicekit.testing.plugin import running, service_settings
 from helpdesk_servicekit.testing.tap import EventTap
 from helpdesk_servicekit.topology import declare_all
@@ -30,41 +28,6 @@ def settings_class(service: str) -> type[ServiceSettings]:
         for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, ServiceSettings) and value.service_name == service
     )
-
-
-@dataclass
-class Mailbox:
-    """What the test SMTP server received."""
-
-    messages: list[Message] = field(default_factory=list)
-
-    def to(self, address: str) -> list[Message]:
-        return [m for m in self.messages if address in (m.get("To") or "")]
-
-
-class _Collect:
-    def __init__(self, mailbox: Mailbox) -> None:
-        self.mailbox = mailbox
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.mailbox.messages.append(message_from_bytes(envelope.original_content or envelope.content))
-        return "250 OK"
-
-
-@contextlib.contextmanager
-def smtp_server() -> Any:
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    mailbox = Mailbox()
-    controller = Controller(_Collect(mailbox), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield f"smtp://127.0.0.1:{port}", mailbox
-    finally:
-        controller.stop()
 
 
 @dataclass

@@ -19,9 +19,8 @@ async def test_asyncapi_lists_published_and_consumed_events(platform):
 
 
 async def test_metrics_show_http_latency_consumed_events_and_the_outbox_backlog(platform):
+    from helpdesk_servicekit.testing.helpers import eventually
     from helpdesk_servicekit.testing.plugin import bearer
-
-    from .test_ticket_sla_flow import eventually
 
     created = await platform.tickets.post(
         "/v1/tickets", json={"subject": "metrics", "priority": "low"}, headers=bearer("c-met", "m-met", "customer")

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
+from helpdesk_servicekit.testing.helpers import eventually
 from helpdesk_servicekit.testing.plugin import bearer
 
 from .conftest import SERVICES, Platform, platform_of
-from .test_ticket_sla_flow import eventually
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -1,24 +1,13 @@
 """A ticket's life across tickets and sla over the real broker: clocks start from ticket events, a breach
 escalates the ticket, a reply is recorded as met."""
 
-import asyncio
 
+from helpdesk_servicekit.testing.helpers import eventually
 from helpdesk_servicekit.testing.plugin import bearer
 
 CUSTOMER = bearer("cust-flow", "m-flow", "customer")
 AGENT = bearer("agent-flow", "m-flow", "agent")
 MANAGER = bearer("mgr-flow", "m-flow", "manager")
-
-
-async def eventually(check, timeout: float = 20.0, interval: float = 0.2):
-    """Poll `check` until it returns a truthy value; fail with the last value after `timeout`."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, f"condition not met in {timeout}s: {value!r}"
-        await asyncio.sleep(interval)
 
 
 async def test_a_missed_first_response_breaches_and_escalates_the_ticket_to_level_two(platform):
@@ -44,13 +33,13 @@ async def test_a_missed_first_response_breaches_and_escalates_the_ticket_to_leve
         response = await platform.sla.get(f"/v1/sla/tickets/{ticket_id}", headers=AGENT)
         return response.status_code == 200 and response.json()
 
-    await eventually(clocks_started)
+    await eventually(clocks_started, timeout=20)
 
     async def escalated():
         ticket = (await platform.tickets.get(f"/v1/tickets/{ticket_id}", headers=AGENT)).json()
         return ticket if ticket["escalation_level"] == 2 and ticket["sla_state"] == "breached" else None
 
-    ticket = await eventually(escalated)
+    ticket = await eventually(escalated, timeout=20)
     assert ticket["escalation_level"] == 2
 
     history = (await platform.tickets.get(f"/v1/tickets/{ticket_id}/history", headers=AGENT)).json()
@@ -80,7 +69,7 @@ async def test_an_agent_reply_in_time_is_recorded_as_met_and_nothing_escalates(p
         clocks = body.get("clocks", body) if isinstance(body, dict) else body
         return next((c for c in clocks if c["metric"] == "first_response"), None)
 
-    await eventually(first_response_clock)
+    await eventually(first_response_clock, timeout=20)
     reply = await platform.tickets.post(
         f"/v1/tickets/{ticket_id}/messages",
         json={"body": "On it — a courier is checking.", "visibility": "public"},
@@ -92,7 +81,7 @@ async def test_an_agent_reply_in_time_is_recorded_as_met_and_nothing_escalates(p
         clock = await first_response_clock()
         return clock if clock and clock["state"] == "met" else None
 
-    await eventually(met)
+    await eventually(met, timeout=20)
     ticket = (await platform.tickets.get(f"/v1/tickets/{ticket_id}", headers=AGENT)).json()
     assert ticket["escalation_level"] == 1
     assert ticket["first_responded_at"] is not None

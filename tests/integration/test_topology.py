@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 
+from helpdesk_servicekit.testing.helpers import eventually
 from helpdesk_servicekit.testing.plugin import bearer
 
 from .conftest import platform_of
-from .test_ticket_sla_flow import eventually
 
 MERCHANT = "m-topology"
 

@@ -14,10 +14,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from helpdesk_servicekit.telemetry import configure_tracing, remove_span_processor
+from helpdesk_servicekit.testing.helpers import eventually
 from helpdesk_servicekit.testing.plugin import bearer
 
 from .conftest import platform_of
-from .test_ticket_sla_flow import eventually
 
 MERCHANT = "m-trace"
 MANAGER = bearer("mgr-trace", MERCHANT, "manager")

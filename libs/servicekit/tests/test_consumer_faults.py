@@ -7,8 +7,7 @@ import aio_pika
 import asyncpg
 import pytest
 from faststream.rabbit import RabbitBroker
-from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
+from sqlalchemy import exc as sa_exc, text
 from sqlalchemy.engine import make_url
 
 from helpdesk_contracts import EventType

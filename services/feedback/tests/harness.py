@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,38 +23,14 @@ from helpdesk_contracts import (
 )
 from helpdesk_feedback.tickets.consumers import consumers
 from helpdesk_servicekit.broker import AmqpPublisher
-from helpdesk_servicekit.testing.plugin import bearer
+from helpdesk_servicekit.testing.helpers import (  # shared by every service's tests, re-exported here
+    a_merchant as a_merchant,
+    agent as agent,
+    customer as customer,
+    eventually as eventually,
+    manager as manager,
+)
 from helpdesk_servicekit.testing.tap import EventTap
-
-
-def manager(merchant: str, sub: str = "mgr-1") -> dict[str, str]:
-    return bearer(sub, merchant, "manager")
-
-
-def agent(merchant: str, sub: str = "agent-1") -> dict[str, str]:
-    return bearer(sub, merchant, "agent")
-
-
-def customer(merchant: str, sub: str = "cust-1") -> dict[str, str]:
-    return bearer(sub, merchant, "customer")
-
-
-def a_merchant() -> str:
-    return f"m-{uuid.uuid4().hex[:10]}"
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll until `check()` (sync or async) returns something truthy; returns it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(interval)
 
 
 @dataclass

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email
 import json
-import socket
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -37,11 +33,13 @@ from helpdesk_notify.main import build
 from helpdesk_notify.settings import NotifySettings
 from helpdesk_servicekit.broker import AmqpPublisher
 from helpdesk_servicekit.devtoken import mint
+from helpdesk_servicekit.testing.helpers import (  # shared by every service's tests, re-exported here
+    Mailbox as Mailbox,
+    a_merchant as a_merchant,
+    eventually as eventually,
+    free_port as free_port,
+)
 from helpdesk_servicekit.testing.plugin import TEST_JWT_SECRET, bearer, running
-
-
-def a_merchant() -> str:
-    return f"m-{uuid.uuid4().hex[:10]}"
 
 
 def token(sub: str, merchant: str, role: str) -> str:
@@ -50,43 +48,6 @@ def token(sub: str, merchant: str, role: str) -> str:
 
 def auth(sub: str, merchant: str, role: str) -> dict[str, str]:
     return bearer(sub, merchant, role)
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll until `check()` (sync or async) returns something truthy; returns it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self._lock:
-            self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def to(self, address: str) -> list[Message]:
-        with self._lock:
-            return [m for m in self.messages if m["To"] == address]
 
 
 @contextlib.contextmanager

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -26,45 +24,22 @@ from helpdesk_contracts import (
     make_envelope,
 )
 from helpdesk_servicekit.broker import AmqpPublisher
-from helpdesk_servicekit.testing.plugin import bearer, running
+from helpdesk_servicekit.testing.helpers import (  # shared by every service's tests, re-exported here
+    a_merchant as a_merchant,
+    agent as agent,
+    customer as customer,
+    eventually as eventually,
+    manager as manager,
+)
+from helpdesk_servicekit.testing.plugin import running
 from helpdesk_servicekit.testing.tap import EventTap
 from helpdesk_sla.clocks.consumers import consumers
 from helpdesk_sla.main import build
 from helpdesk_sla.settings import SlaSettings
 
 
-def manager(merchant: str, sub: str = "mgr-1") -> dict[str, str]:
-    return bearer(sub, merchant, "manager")
-
-
-def agent(merchant: str, sub: str = "agent-1") -> dict[str, str]:
-    return bearer(sub, merchant, "agent")
-
-
-def customer(merchant: str, sub: str = "cust-1") -> dict[str, str]:
-    return bearer(sub, merchant, "customer")
-
-
-def a_merchant() -> str:
-    return f"m-{uuid.uuid4().hex[:10]}"
-
-
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll until `check()` (sync or async) returns something truthy; returns it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(interval)
 
 
 @contextlib.asynccontextmanager

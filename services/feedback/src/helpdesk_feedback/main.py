@@ -13,8 +13,7 @@ from helpdesk_feedback.results.api import router as results_router
 from helpdesk_feedback.settings import FeedbackSettings
 from helpdesk_feedback.survey_settings.api import router as settings_router
 from helpdesk_feedback.tickets.consumers import consumers
-from helpdesk_servicekit.app import ServiceSpec, create_app
-from helpdesk_servicekit.app import run as run_service
+from helpdesk_servicekit.app import ServiceSpec, create_app, run as run_service
 from helpdesk_servicekit.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"

@@ -13,8 +13,7 @@ from helpdesk_knowledge.search.api import router as search_router
 from helpdesk_knowledge.settings import KnowledgeSettings
 from helpdesk_knowledge.suggestions.api import router as suggestions_router
 from helpdesk_knowledge.suggestions.consumers import consumers
-from helpdesk_servicekit.app import ServiceSpec, create_app
-from helpdesk_servicekit.app import run as run_service
+from helpdesk_servicekit.app import ServiceSpec, create_app, run as run_service
 from helpdesk_servicekit.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"

@@ -18,8 +18,7 @@ from helpdesk_notify.live.collector import scheduled_full_collections
 from helpdesk_notify.live.hub import LiveHub
 from helpdesk_notify.preferences.api import router as preferences_router
 from helpdesk_notify.settings import NotifySettings
-from helpdesk_servicekit.app import ServiceSpec, create_app
-from helpdesk_servicekit.app import run as run_service
+from helpdesk_servicekit.app import ServiceSpec, create_app, run as run_service
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

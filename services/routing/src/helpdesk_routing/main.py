@@ -11,8 +11,7 @@ from helpdesk_routing.assignment.reconcile import run_reconciliation
 from helpdesk_routing.directory.api import router as directory_router
 from helpdesk_routing.rules.api import router as rules_router
 from helpdesk_routing.settings import RoutingSettings
-from helpdesk_servicekit.app import ServiceSpec, create_app
-from helpdesk_servicekit.app import run as run_service
+from helpdesk_servicekit.app import ServiceSpec, create_app, run as run_service
 from helpdesk_servicekit.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from helpdesk_servicekit.app import Runtime, ServiceSpec, create_app
-from helpdesk_servicekit.app import run as run_service
+from helpdesk_servicekit.app import Runtime, ServiceSpec, create_app, run as run_service
 from helpdesk_servicekit.settings import ServiceSettings
 from helpdesk_sla.clocks.api import router as clocks_router
 from helpdesk_sla.clocks.consumers import consumers

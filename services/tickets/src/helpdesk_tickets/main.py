@@ -6,12 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from helpdesk_servicekit.app import ServiceSpec, create_app
-from helpdesk_servicekit.app import run as run_service
+from helpdesk_servicekit.app import ServiceSpec, create_app, run as run_service
 from helpdesk_servicekit.settings import ServiceSettings
 from helpdesk_tickets.assignment.api import router as assignment_router
-from helpdesk_tickets.attachments.api import router as attachments_router
-from helpdesk_tickets.attachments.api import tickets_router as ticket_attachments_router
+from helpdesk_tickets.attachments.api import router as attachments_router, tickets_router as ticket_attachments_router
 from helpdesk_tickets.categories.api import router as categories_router
 from helpdesk_tickets.compensation.api import router as compensation_router
 from helpdesk_tickets.consumers import consumers

@@ -1,8 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from helpdesk_contracts import normalize_tags
 from helpdesk_tickets.attachments.s3 import EMPTY_SHA256, sign_v4

@@ -2,8 +2,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from helpdesk_contracts import Role
 from helpdesk_tickets.domain.compensation import InvalidAmount, check_amount, needs_approval

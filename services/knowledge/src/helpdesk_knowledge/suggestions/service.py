@@ -19,8 +19,7 @@ from helpdesk_knowledge.domain.deflection import (
 )
 from helpdesk_knowledge.domain.locales import language_of, normalize_locale
 from helpdesk_knowledge.domain.suggest import any_of, rarest_terms
-from helpdesk_knowledge.search import repository as search
-from helpdesk_knowledge.search import term_stats
+from helpdesk_knowledge.search import repository as search, term_stats
 from helpdesk_knowledge.suggestions import repository
 from helpdesk_knowledge.suggestions.schemas import (
     DeflectionReport,

@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts.routing import RoutingAssignmentDecided, RoutingTicketQueued, RoutingUnassigned
-from helpdesk_routing.assignment import config as configs
-from helpdesk_routing.assignment import repository as repo
+from helpdesk_routing.assignment import config as configs, repository as repo
 from helpdesk_routing.assignment.config import RoutingConfig
 from helpdesk_routing.assignment.repository import TicketRow
 from helpdesk_routing.domain.rules import TicketFacts, choose_route

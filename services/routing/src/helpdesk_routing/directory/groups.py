@@ -7,8 +7,7 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_routing.assignment import config as configs
-from helpdesk_routing.assignment import service as assignment
+from helpdesk_routing.assignment import config as configs, service as assignment
 from helpdesk_routing.directory import repository as repo
 from helpdesk_routing.directory.schemas import GroupRead, GroupWrite
 from helpdesk_routing.directory.service import announce

@@ -12,9 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts import Role
 from helpdesk_contracts.routing import AgentStatusChanged, AgentUpserted, GroupUpserted
-from helpdesk_routing.assignment import config as configs
-from helpdesk_routing.assignment import repository as assignment_repo
-from helpdesk_routing.assignment import service as assignment
+from helpdesk_routing.assignment import config as configs, repository as assignment_repo, service as assignment
 from helpdesk_routing.directory import repository as repo
 from helpdesk_routing.directory.schemas import (
     AgentCreate,

@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_routing.assignment import config as configs
-from helpdesk_routing.assignment import repository as assignment_repo
+from helpdesk_routing.assignment import config as configs, repository as assignment_repo
 from helpdesk_routing.directory import repository as directory
 from helpdesk_routing.rules import repository as repo
 from helpdesk_routing.rules.schemas import QueuedTicket, RoutingSettingsBody, RuleRead, RuleWrite

@@ -3,8 +3,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from helpdesk_routing.domain.strategies import Candidate, Need, SkillNeed, need_for, rank, skills_from_tags
 

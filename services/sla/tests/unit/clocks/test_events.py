@@ -9,8 +9,7 @@ import pytest
 from helpdesk_contracts import REGISTRY, SlaClockChanged, parse_envelope
 from helpdesk_servicekit import outbox
 from helpdesk_servicekit.telemetry import correlation_id
-from helpdesk_sla.clocks.events import clock_changed_payload, clock_changes
-from helpdesk_sla.clocks.events import staged as staged_events
+from helpdesk_sla.clocks.events import clock_changed_payload, clock_changes, staged as staged_events
 from helpdesk_sla.clocks.repository import StoredTicket, mark_of
 from helpdesk_sla.domain import BusinessCalendar, Metric, Placement, SlaEvent, SlaEventKind, SlaPolicy, TicketSla
 

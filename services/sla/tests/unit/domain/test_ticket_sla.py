@@ -3,8 +3,7 @@
 from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from helpdesk_sla.domain import (
     ESCALATION_SETTLE_SECONDS,
