@@ -23,8 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as wall
+from datetime import UTC, date, datetime, time as wall, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -33,8 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _sla_load import load_bare, load_bare_due, load_configuration, load_due_clocks, load_pending_clocks
 
 from helpdesk_servicekit.db import make_engine, migrate
-from helpdesk_sla.domain import BusinessCalendar, add_business_seconds
-from helpdesk_sla.domain import policy as sla_policy
+from helpdesk_sla.domain import BusinessCalendar, add_business_seconds, policy as sla_policy
 from helpdesk_sla.main import MIGRATIONS
 from helpdesk_sla.timers.engine import PLANNER_SETTINGS, RoundStats, TimerEngine
 
