@@ -31,10 +31,15 @@ except OSError:
 PY
 }
 redact() { printf '%s' "$1" | sed -E 's#//([^:/@]+):[^@]*@#//\1:***@#'; }
+docker_engine() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
+if ! { reachable "$AMQP_URL" 5672 && reachable "$DATABASE_URL" 5432; } && docker_engine; then
+  echo "RabbitMQ or PostgreSQL not reachable: starting both with deploy/compose.yaml (make infra)"
+  docker compose -f deploy/compose.yaml up -d --wait rabbitmq postgres >/dev/null
+fi
 reachable "$AMQP_URL" 5672 ||
-  die "RabbitMQ not reachable at $(redact "$AMQP_URL") (set HELPDESK_AMQP_URL, or run 'make infra' to start it in Docker)"
+  die "RabbitMQ not reachable at $(redact "$AMQP_URL"): start it ('rabbitmq-server -detached', or 'make infra' with Docker) or set HELPDESK_AMQP_URL"
 reachable "$DATABASE_URL" 5432 ||
-  die "PostgreSQL not reachable at $(redact "$DATABASE_URL") (set HELPDESK_DATABASE_URL, or run 'make infra' to start it in Docker)"
+  die "PostgreSQL not reachable at $(redact "$DATABASE_URL"): start it ('pg_ctlcluster <version> main start', or 'make infra' with Docker) or set HELPDESK_DATABASE_URL"
 
 # The whole event topology before any service takes traffic: no event is unrouted because its consumer
 # has not started yet.
