@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,33 +43,63 @@ class Platform:
     tap: EventTap | None = None
 
 
+class RoundRobin:
+    """Several replicas of one service behind one client, as a load balancer would spread the requests."""
+
+    def __init__(self, clients: list[Any]) -> None:
+        self.clients = clients
+        self._turn = itertools.count()
+
+    def _next(self) -> Any:
+        return self.clients[next(self._turn) % len(self.clients)]
+
+    @property
+    def app(self) -> Any:
+        return self.clients[0].app
+
+    def __getattr__(self, method: str) -> Any:  # get, post, put, patch, delete, request
+        return getattr(self._next(), method)
+
+
 @contextlib.asynccontextmanager
 async def platform_of(
     services: tuple[str, ...],
     database_factory: Callable[[str], Awaitable[str]],
     amqp_url: str,
     namespace: str,
+    *,
+    replicas: int = 1,
+    **overrides: Any,
 ) -> AsyncIterator[Platform]:
-    """Start `services` (in-process apps) after declaring the whole topology, as `make up` does."""
-    publisher = AmqpPublisher(amqp_url, Topology(namespace, 4))
+    """Start `services` (in-process apps; `replicas` of each on one database) after declaring the whole topology,
+    as `make up` does. `overrides` go into every service's settings."""
+    # The same delivery limit as the services' settings (the test plugin's 4 unless overridden): RabbitMQ refuses
+    # to redeclare a queue with other arguments.
+    publisher = AmqpPublisher(amqp_url, Topology(namespace, overrides.get("amqp_delivery_limit", 4)))
     await declare_all(publisher)
     await publisher.close()
     with smtp_server() as (smtp_url, mailbox):
-        apps = {}
+        apps: dict[str, list[Any]] = {}
         for service in services:
             extra: dict[str, Any] = {"smtp_url": smtp_url} if service == "notify" else {}
+            database_url = await database_factory(f"flow_{service}")
             settings = service_settings(
-                settings_class(service),
-                database_url=await database_factory(f"flow_{service}"),
-                amqp_url=amqp_url,
-                namespace=namespace,
-                **extra,
-            )
-            apps[service] = importlib.import_module(f"helpdesk_{service}.main").build(settings)
+                settings_class(service), database_url=database_url, amqp_url=amqp_url, namespace=namespace,
+                **extra, **overrides,
+            )  # fmt: skip
+            main = importlib.import_module(f"helpdesk_{service}.main")
+            apps[service] = [main.build(settings) for _ in range(replicas)]
         async with contextlib.AsyncExitStack() as stack:
             tap = await stack.enter_async_context(EventTap(amqp_url, namespace, "#"))
-            clients = {name: await stack.enter_async_context(running(app)) for name, app in apps.items()}
-            yield Platform(**clients, mailbox=mailbox, tap=tap)
+            clients = {
+                name: [await stack.enter_async_context(running(app)) for app in replicas_of]
+                for name, replicas_of in apps.items()
+            }
+            yield Platform(
+                **{name: c[0] if replicas == 1 else RoundRobin(c) for name, c in clients.items()},
+                mailbox=mailbox,
+                tap=tap,
+            )
 
 
 @pytest.fixture
@@ -86,4 +117,14 @@ async def system(
 ) -> AsyncIterator[Platform]:
     """All six services."""
     async with platform_of(SERVICES, database_factory, amqp_url, amqp_namespace) as started:
+        yield started
+
+
+@pytest.fixture
+async def system_twice(
+    database_factory: Callable[[str], Awaitable[str]], amqp_url: str, amqp_namespace: str
+) -> AsyncIterator[Platform]:
+    """All six services, two replicas of each on one database, requests spread over both."""
+    # Small pools: twelve apps share one PostgreSQL (max_connections 100 on a default server).
+    async with platform_of(SERVICES, database_factory, amqp_url, amqp_namespace, replicas=2, db_pool_size=3) as started:
         yield started

@@ -52,6 +52,16 @@ def once_each(bodies: list[dict]) -> list[dict]:
 
 
 async def test_one_ticket_lives_its_whole_life_across_the_six_services(system):
+    await a_whole_life(system)
+
+
+async def test_two_replicas_of_every_service_do_nothing_twice(system_twice):
+    """Every service twice on one database, requests spread over both: still one assignment per decision, one
+    warning, breach and escalation, one invitation and response, one survey email (the same assertions)."""
+    await a_whole_life(system_twice)
+
+
+async def a_whole_life(system) -> None:  # type: ignore[no-untyped-def]
     api = Api(
         tickets=system.tickets,
         sla=system.sla,

@@ -1,6 +1,7 @@
 """A ticket's life across tickets and sla over the real broker: clocks start from ticket events, a breach
 escalates the ticket, a reply is recorded as met."""
 
+import re
 
 from helpdesk_servicekit.testing.helpers import eventually
 from helpdesk_servicekit.testing.plugin import bearer
@@ -44,6 +45,10 @@ async def test_a_missed_first_response_breaches_and_escalates_the_ticket_to_leve
 
     history = (await platform.tickets.get(f"/v1/tickets/{ticket_id}/history", headers=AGENT)).json()
     assert any("escalation" in str(entry) for entry in history.get("items", history))
+    # The breach was announced by a timer round, whose lateness Prometheus shows.
+    metrics = (await platform.sla.get("/metrics")).text
+    count = re.search(r"^helpdesk_sla_timer_lateness_seconds_count (\S+)$", metrics, re.MULTILINE)
+    assert count and float(count.group(1)) >= 1
 
 
 async def test_an_agent_reply_in_time_is_recorded_as_met_and_nothing_escalates(platform):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts import (
@@ -28,7 +29,7 @@ from helpdesk_servicekit.db import unit_of_work
 from helpdesk_servicekit.deps import Sessions
 from helpdesk_sla.clocks import events, facts, repository
 from helpdesk_sla.clocks.repository import StoredTicket
-from helpdesk_sla.domain import Placement, SlaDomainError, TicketFact, TicketSla
+from helpdesk_sla.domain import Placement, SlaDomainError, SlaEventKind, TicketFact, TicketSla
 from helpdesk_sla.policies.catalog import catalog
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,14 @@ def _key(placement: Placement | None) -> PlacementKey | None:
     return placement.policy.id, placement.policy.version, placement.calendar_version
 
 
+# How long after its instant a warning or breach was announced (the database's clock on both sides).
+TIMER_LATENESS = Histogram(
+    "helpdesk_sla_timer_lateness_seconds",
+    "Seconds between an SLA warning's or breach's due instant and the round that announced it",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
 @dataclass(frozen=True)
 class FiringRound:
     """What one pass of the timer worker did, at `claimed_at` by the database's clock; `next_fire_at` (the earliest
@@ -193,6 +202,9 @@ async def fire_due(sessions: Sessions, limit: int) -> FiringRound:
                 await repository.postpone_timers(session, ticket, now + RETRY_FAILED_TICKET)
                 continue
             fired.append(ticket)
+            for event in recorded:
+                if event.kind in (SlaEventKind.WARNING, SlaEventKind.BREACHED):
+                    TIMER_LATENESS.observe(max(0.0, (now - event.at).total_seconds()))
             staged += events.staged(ticket, recorded) + events.clock_changes(ticket)
         # The engine is the caller: it goes on while rounds find work and then reads the earliest timer itself.
         await repository.save(session, fired, now, staged, wake_timer_engine=False)
