@@ -45,8 +45,10 @@ up: sync $(DEV_SECRET) ## start every service, follow their logs (Ctrl-C stops a
 down: ## stop what `make up` started
 	@scripts/down.sh
 
-test: sync ## run every test (real broker and databases: HELPDESK_TEST_* env vars, else testcontainers)
-	$(RUN) pytest $(PYTEST_ARGS)
+test: sync ## run every test (real broker and databases: HELPDESK_TEST_*, else the local servers, else testcontainers)
+	$(RUN) pytest -m "not isolated" $(PYTEST_ARGS)
+	@# Tests that need the servers to themselves, in a session of their own (exit 5: none selected by PYTEST_ARGS).
+	$(RUN) pytest -m isolated $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 check: sync ## lint (ruff) and type-check (mypy)
 	$(RUN) ruff check libs services tests bench deploy
