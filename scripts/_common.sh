@@ -6,7 +6,7 @@ LOCAL_DIR="$ROOT/.local"
 PID_DIR="$LOCAL_DIR/pids"
 LOG_DIR="$LOCAL_DIR/logs"
 
-# Port a service listens on: HELPDESK_<NAME>_PORT if set, else the default from DESIGN §1.
+# Port a service listens on: HELPDESK_<NAME>_PORT if set, else the default from docs/architecture.md §1.
 service_port() {
   local svc="$1" var default
   var="HELPDESK_$(printf '%s' "$svc" | tr '[:lower:]-' '[:upper:]_')_PORT"

@@ -7,7 +7,7 @@ share A's user ids — then probe every endpoint:
 - by id: 404 wherever the role may use the endpoint at all, and exactly what a made-up id gets where the role may
   not (a role's 403 says nothing about A's object); never a body that shows A's data;
 - lists and searches: none of A's ids, names or merchant id.
-Then DESIGN §6's permission table for the configuring writes: customers and agents 403, managers 2xx.
+Then docs/architecture.md §6's permission table for the configuring writes: customers and agents 403, managers 2xx.
 """
 
 from __future__ import annotations
@@ -333,7 +333,7 @@ async def test_merchant_b_sees_nothing_of_merchant_a_in_any_list_or_search(world
     assert survey["csat"]["delay_seconds"] != 7
 
 
-# DESIGN §6: what customers and agents may not configure, and what managers may.
+# docs/architecture.md §6: what customers and agents may not configure, and what managers may.
 PERM_MANAGER = bearer("mgr-p", P, "manager")
 PERM_AGENT = bearer("agent-p", P, "agent")
 PERM_OTHER_AGENT = "agent-p2"

@@ -1,4 +1,4 @@
-"""Bearer JWT → Principal, and FastAPI dependencies for roles (DESIGN §6)."""
+"""Bearer JWT → Principal, and FastAPI dependencies for roles (docs/architecture.md §6)."""
 
 from __future__ import annotations
 

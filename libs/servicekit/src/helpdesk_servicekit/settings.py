@@ -1,4 +1,4 @@
-"""Environment-driven settings shared by every service (DESIGN §8)."""
+"""Environment-driven settings shared by every service (docs/architecture.md §8)."""
 
 from __future__ import annotations
 
