@@ -8,6 +8,7 @@ import importlib
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,15 @@ from helpdesk_servicekit.testing.tap import EventTap
 from helpdesk_servicekit.topology import declare_all
 
 SERVICES = ("tickets", "sla", "routing", "knowledge", "feedback", "notify")
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Flows start up to twelve apps: they run in a pytest session of their own (`make test` runs the `isolated`
+    ones after the rest), so they never share the database server's connections with the services' own suites."""
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.isolated)
 
 
 def settings_class(service: str) -> type[ServiceSettings]:
@@ -71,6 +81,7 @@ async def platform_of(
     replicas: int = 1,
     **overrides: Any,
 ) -> AsyncIterator[Platform]:
+    overrides = {"db_pool_size": 3} | overrides  # several apps share one PostgreSQL server
     """Start `services` (in-process apps; `replicas` of each on one database) after declaring the whole topology,
     as `make up` does. `overrides` go into every service's settings."""
     # The same delivery limit as the services' settings (the test plugin's 4 unless overridden): RabbitMQ refuses

@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid
 from email.message import Message
 
-import pytest
-
 from helpdesk_servicekit.devtoken import mint
 from helpdesk_servicekit.testing.plugin import TEST_JWT_SECRET
 
@@ -57,7 +55,6 @@ async def test_one_ticket_lives_its_whole_life_across_the_six_services(system):
     await a_whole_life(system)
 
 
-@pytest.mark.isolated
 async def test_two_replicas_of_every_service_do_nothing_twice(system_twice):
     """Every service twice on one database, requests spread over both: still one assignment per decision, one
     warning, breach and escalation, one invitation and response, one survey email (the same assertions)."""

@@ -227,6 +227,8 @@ def service_settings(cls: Any, *, database_url: str, amqp_url: str, namespace: s
         "service_database_url": database_url,
         "outbox_poll_seconds": 0.25,
         "amqp_delivery_limit": 4,
+        # Many apps share one test server (100 connections by default): small pools, idle connections few.
+        "db_pool_size": 4,
         # Each test declares only its own services' queues; tests of the whole topology turn this on.
         "amqp_declare_topology": False,
         "log_json": False,
