@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from helpdesk_contracts.topology import CONSUMES
+from helpdesk_servicekit.broker import DECLARED_EXCHANGES, DECLARED_QUEUES, Topology
 from helpdesk_servicekit.devtoken import mint
 from helpdesk_servicekit.testing.plugin import TEST_JWT_SECRET
 
@@ -84,6 +86,17 @@ def serving(service: str, database_url: str, amqp_url: str, namespace: str) -> I
             sys.stderr.write(output)
 
 
+def forget_later(namespace: str, service: str) -> None:
+    """The service process declares its queues and exchanges itself; name them to the test run, which deletes
+    everything it declared under its namespace when it ends (else every run would leave them on the broker)."""
+    topology = Topology(namespace)
+    DECLARED_QUEUES.update(topology.consumer_queue(service, event) for event in CONSUMES.get(service, ()))
+    DECLARED_QUEUES.update({topology.dead_queue(service), topology.unrouted_exchange})
+    DECLARED_EXCHANGES.update(
+        {topology.events_exchange, topology.dead_exchange, topology.unrouted_exchange, f"{namespace}helpdesk.live"}
+    )
+
+
 def fuzz(base: str, token: str, report: Path) -> subprocess.Popen[str]:
     """schemathesis against the running service with one role's token (the roles run side by side)."""
     return subprocess.Popen(
@@ -124,7 +137,9 @@ async def test_no_input_from_any_role_gives_a_server_error(
     tmp_path: Path,
 ) -> None:
     database_url = await database_factory(f"fuzz_{service}")
-    with serving(service, database_url, amqp_url, f"{amqp_run_namespace}fuzz.{service}.") as base:
+    namespace = f"{amqp_run_namespace}fuzz.{service}."
+    forget_later(namespace, service)
+    with serving(service, database_url, amqp_url, namespace) as base:
         runs = {
             role: fuzz(base, mint(TEST_JWT_SECRET, sub=sub, merchant_id=merchant, role=name), tmp_path / f"{role}.xml")
             for role, (sub, merchant, name) in ROLES.items()
