@@ -5,27 +5,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts import Envelope, Payload
+from helpdesk_contracts.topology import CONSUMES
 from helpdesk_notify.fanout import service
 from helpdesk_servicekit.consumers import EventConsumers
 
 consumers = EventConsumers("notify")
 
-CONSUMED = (
-    "ticket.created",
-    "ticket.updated",
-    "ticket.status_changed",
-    "ticket.assigned",
-    "ticket.message_added",
-    "ticket.escalated",
-    "ticket.compensation_issued",
-    "sla.warning",
-    "sla.breached",
-    "routing.ticket_queued",
-    "agent.upserted",
-    "agent.status_changed",
-    "survey.invited",
-    "feature_request.status_changed",
-)
+CONSUMED = CONSUMES["notify"]  # one handler for every event type the topology gives this service
 
 
 async def on_event(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:

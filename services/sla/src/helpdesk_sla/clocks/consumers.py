@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_contracts import Envelope, EventType, Payload
+from helpdesk_contracts import Envelope, Payload
+from helpdesk_contracts.topology import CONSUMES
 from helpdesk_servicekit.consumers import EventConsumers
 from helpdesk_sla.clocks import service
 
 consumers = EventConsumers("sla")
 
-CONSUMED = (
-    EventType.TICKET_CREATED,
-    EventType.TICKET_UPDATED,
-    EventType.TICKET_STATUS_CHANGED,
-    EventType.TICKET_MESSAGE_ADDED,
-    EventType.TICKET_ESCALATED,
-)
+CONSUMED = CONSUMES["sla"]  # one handler for every event type the topology gives this service
 
 
 async def on_ticket_event(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
