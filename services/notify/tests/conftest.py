@@ -3,54 +3,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from helpdesk_notify.main import MIGRATIONS
 from helpdesk_notify.settings import NotifySettings
 from helpdesk_servicekit.broker import AmqpPublisher, Topology
-from helpdesk_servicekit.db import migrate
 from helpdesk_servicekit.testing.plugin import service_settings
 
 from .harness import Mailbox, Service, free_port, serving, smtp_server
 
 
 @pytest.fixture(scope="session")
-async def notify_template(pg_admin_url: str, test_run_id: str) -> AsyncIterator[tuple[str, list[str]]]:
-    """A database migrated once per run; each service under test gets a copy in ~0.1 s."""
-    name = f"t_{test_run_id}_notify_template"
-    await _admin(pg_admin_url, f'CREATE DATABASE "{name}"')
-    await migrate(_url(pg_admin_url, name), MIGRATIONS)
-    copies: list[str] = []
-    yield name, copies
-    for database in [*copies, name]:
-        await _admin(pg_admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
-def notify_database(notify_template: tuple[str, list[str]], pg_admin_url: str) -> Callable[[], Awaitable[str]]:
-    template, copies = notify_template
-
-    async def create() -> str:
-        name = f"{template.removesuffix('_template')}_{len(copies)}"
-        await _admin(pg_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        copies.append(name)
-        return _url(pg_admin_url, name)
-
-    return create
-
-
-async def _admin(admin_url: str, statement: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-def _url(admin_url: str, database: str) -> str:
-    return make_url(admin_url).set(drivername="postgresql+asyncpg", database=database).render_as_string(False)
+def notify_database(migrated_copy: Callable[..., Awaitable[str]]) -> Callable[[], Awaitable[str]]:
+    """`await notify_database()` → the URL of a fresh copy of the migrated database."""
+    return lambda: migrated_copy(MIGRATIONS)
 
 
 @pytest.fixture(scope="session")

@@ -234,3 +234,59 @@ def service_settings(cls: Any, *, database_url: str, amqp_url: str, namespace: s
         "log_json": False,
     }
     return cls(**(values | overrides))
+
+
+@pytest.fixture(scope="session")
+async def migrated_copy(pg_admin_url: str, test_run_id: str) -> AsyncIterator[Callable[..., Awaitable[str]]]:
+    """`await migrated_copy(MIGRATIONS)` → the asyncpg URL of a fresh copy of that service's migrated database.
+
+    The migrations run once per run into a template; each copy is a CREATE DATABASE ... TEMPLATE (~0.1 s instead
+    of ~1 s of migrations). The app still runs `migrate` on start (a no-op). All are dropped when the run ends.
+    """
+    import asyncio
+    from pathlib import Path
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    from helpdesk_servicekit.db import migrate, service_of
+
+    async def admin(statement: str) -> None:
+        conn = await asyncpg.connect(pg_admin_url)
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    def url(database: str) -> str:
+        return make_url(pg_admin_url).set(drivername="postgresql+asyncpg", database=database).render_as_string(False)
+
+    templates: dict[Path, str] = {}
+    created: list[str] = []
+    counter = itertools.count()
+
+    async def copy(migrations_dir: Path, *, synchronous_commit: bool = True) -> str:
+        if migrations_dir not in templates:
+            template = f"t_{test_run_id}_{service_of(migrations_dir)}_template"
+            await admin(f'CREATE DATABASE "{template}"')
+            created.append(template)
+            await migrate(url(template), migrations_dir)
+            templates[migrations_dir] = template
+        name = f"{templates[migrations_dir].removesuffix('_template')}_{next(counter)}"
+        await admin(f'CREATE DATABASE "{name}" TEMPLATE "{templates[migrations_dir]}"')
+        created.insert(0, name)
+        if not synchronous_commit:  # a throwaway database need not wait for the disk at each commit
+            await admin(f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
+        return url(name)
+
+    yield copy
+    # Every DROP DATABASE waits for a checkpoint; dropped side by side they share them (copies before templates).
+    gate = asyncio.Semaphore(16)
+
+    async def drop(database: str) -> None:
+        async with gate:
+            await admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+    copies = [d for d in created if not d.endswith("_template")]
+    await asyncio.gather(*(drop(d) for d in copies))
+    await asyncio.gather(*(drop(d) for d in created if d.endswith("_template")))
