@@ -146,9 +146,7 @@ class Killed(Exception):
     """Stands for the process dying: the blocked handler's transaction never commits."""
 
 
-async def test_a_consumer_killed_mid_handler_ten_times_applies_the_message_once(
-    kit_sessions, amqp_url, amqp_namespace
-):
+async def test_a_consumer_killed_mid_handler_ten_times_applies_the_message_once(kit_sessions, amqp_url, amqp_namespace):
     service = "probe-kill"
     topology = Topology(amqp_namespace, delivery_limit=2)
     publisher = AmqpPublisher(amqp_url, topology)
@@ -183,6 +181,7 @@ async def test_a_consumer_killed_mid_handler_ten_times_applies_the_message_once(
 
             await broker.start()
             if last:
+
                 async def applied() -> bool:
                     return str(envelope.event_id) in await probe_notes(kit_sessions)
 

@@ -177,5 +177,7 @@ async def test_a_message_parked_by_the_crash_backstop_is_listed_as_delivery_limi
     await wait_for_dead(amqp_url, topology, service, 1)
     [letter] = await deadletters.list_dead(amqp_url, topology, service)
     assert (letter.event_id, letter.reason, letter.queue) == (
-        str(envelope.event_id), "delivery_limit", topology.consumer_queue(service, "ticket.created")
+        str(envelope.event_id),
+        "delivery_limit",
+        topology.consumer_queue(service, "ticket.created"),
     )

@@ -92,7 +92,11 @@ def client_for(url: str, **jwks: float) -> httpx.AsyncClient:
 def app_for(url: str, **jwks: float) -> FastAPI:
     """A tiny app that answers who the bearer is, verifying against the JWKS at `url`."""
     settings = ServiceSettings(
-        env="prod", amqp_url="amqp://svc:pw@rabbit/", jwt_jwks_url=url, jwt_issuer=ISSUER, jwt_audience=AUDIENCE,
+        env="prod",
+        amqp_url="amqp://svc:pw@rabbit/",
+        jwt_jwks_url=url,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
         **{f"jwt_jwks_{name}": value for name, value in jwks.items()},  # type: ignore[arg-type]
     )
     app = FastAPI()

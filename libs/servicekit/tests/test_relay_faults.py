@@ -77,13 +77,15 @@ class RefusesOne:
         self.holding = asyncio.Event()
         self.published: list[str] = []
 
-    async def publish_envelope(self, envelope: dict[str, Any], headers: dict[str, Any] | None = None) -> None:
+    async def publish_envelope(
+        self, envelope: dict[str, Any], headers: dict[str, Any] | None = None, **kw: Any
+    ) -> None:
         if self.hold is not None and not self.published:
             self.holding.set()
             await self.hold.wait()
         if str(envelope["event_id"]) == self.refused:
             raise PublishFailed(f"broker refused {envelope['event_id']}")
-        await self.inner.publish_envelope(envelope, headers)
+        await self.inner.publish_envelope(envelope, headers, **kw)
         self.published.append(str(envelope["event_id"]))
 
 
@@ -137,8 +139,10 @@ async def test_rows_confirmed_while_the_database_went_away_are_not_published_aga
     inner = AmqpPublisher(amqp_url, Topology(amqp_namespace))
 
     class CutsTheDatabase(RefusesOne):
-        async def publish_envelope(self, envelope: dict[str, Any], headers: dict[str, Any] | None = None) -> None:
-            await super().publish_envelope(envelope, headers)
+        async def publish_envelope(
+            self, envelope: dict[str, Any], headers: dict[str, Any] | None = None, **kw: Any
+        ) -> None:
+            await super().publish_envelope(envelope, headers, **kw)
             if len(self.published) == len(envelopes):
                 await proxy.cut()  # confirmed, but the relay cannot write published_at
 

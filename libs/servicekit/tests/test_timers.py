@@ -97,8 +97,12 @@ async def test_a_timer_that_keeps_failing_is_parked_visibly_not_deleted(kit_engi
 
     await plan(kit_sessions, ["stuck"], datetime.now(UTC) - timedelta(seconds=1))
     worker = timers.TimerWorker(
-        kit_engine, kit_sessions, {"probe": fails_until_fixed}, listen_dsn=listen_dsn,
-        retry_after=timedelta(0), max_attempts=3,
+        kit_engine,
+        kit_sessions,
+        {"probe": fails_until_fixed},
+        listen_dsn=listen_dsn,
+        retry_after=timedelta(0),
+        max_attempts=3,
     )
     parked_before = sample("helpdesk_timers_parkings_total")
     assert [await worker.fire_due() for _ in range(4)] == [1, 1, 1, 0]
@@ -167,8 +171,12 @@ async def test_cancel_never_waits_for_a_timer_the_worker_is_firing(kit_engine, k
     await probe_tickets(kit_engine, "resolved")
     await plan(kit_sessions, ["t1"], datetime.now(UTC) - timedelta(seconds=1))
     worker = timers.TimerWorker(
-        kit_engine, kit_sessions, {"probe": close_if_resolved}, listen_dsn=listen_dsn,
-        retry_busy=timedelta(0), handler_lock_timeout=timedelta(seconds=5),
+        kit_engine,
+        kit_sessions,
+        {"probe": close_if_resolved},
+        listen_dsn=listen_dsn,
+        retry_busy=timedelta(0),
+        handler_lock_timeout=timedelta(seconds=5),
     )
     async with kit_sessions() as reopen:  # the use case: ticket first, then its timer
         await reopen.execute(text("SELECT status FROM probe_ticket WHERE id = 't1' FOR UPDATE"))
@@ -189,8 +197,12 @@ async def test_replanning_while_the_worker_waits_for_the_entity_never_deadlocks(
     await probe_tickets(kit_engine, "resolved")
     await plan(kit_sessions, ["t1"], datetime.now(UTC) - timedelta(seconds=1))
     worker = timers.TimerWorker(
-        kit_engine, kit_sessions, {"probe": close_if_resolved}, listen_dsn=listen_dsn,
-        retry_busy=timedelta(0), handler_lock_timeout=timedelta(milliseconds=200),
+        kit_engine,
+        kit_sessions,
+        {"probe": close_if_resolved},
+        listen_dsn=listen_dsn,
+        retry_busy=timedelta(0),
+        handler_lock_timeout=timedelta(milliseconds=200),
     )
     later = datetime.now(UTC) + timedelta(hours=1)
     async with kit_sessions() as resolve_again:

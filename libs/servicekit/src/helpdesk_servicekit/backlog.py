@@ -24,8 +24,7 @@ OUTBOX_OLDEST_AGE = Gauge(
     "helpdesk_outbox_oldest_unsent_age_seconds", "Age of the oldest unpublished outbox row (0 when none)", ["service"]
 )
 SAMPLE = text(
-    "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)"
-    " FROM outbox WHERE published_at IS NULL"
+    "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0) FROM outbox WHERE published_at IS NULL"
 )
 
 

@@ -86,8 +86,9 @@ class _Outage:
             self.healthy, self.since, self.backoff = False, time.monotonic(), self.min_backoff
             self.warned = self.since
             metrics.CONSUMERS_PAUSED.labels(self.service).set(1)
-            log.warning("consumers of %s paused: a dependency is unavailable (%s: %s)", self.service,
-                        type(exc).__name__, exc)
+            log.warning(
+                "consumers of %s paused: a dependency is unavailable (%s: %s)", self.service, type(exc).__name__, exc
+            )
 
     def up(self) -> None:
         if not self.healthy:
@@ -129,8 +130,13 @@ class _Outage:
                     now = time.monotonic()
                     if now - self.warned >= 30:  # a long pause says so twice a minute, not at every try
                         self.warned = now
-                        log.warning("consumers of %s paused for %.0fs: %s: %s", self.service, now - self.since,
-                                    type(exc).__name__, exc)
+                        log.warning(
+                            "consumers of %s paused for %.0fs: %s: %s",
+                            self.service,
+                            now - self.since,
+                            type(exc).__name__,
+                            exc,
+                        )
                     continue
                 self.up()
                 return result

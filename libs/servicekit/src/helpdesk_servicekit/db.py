@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.sql.elements import TextClause
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +55,34 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     # No pre-ping: it costs a round trip per checkout. A connection broken by a database restart fails one
     # statement; SQLAlchemy then invalidates the pool, and consumers and timers retry.
     # hide_parameters: an error (and its log line) names the statement, never the customer's data in it.
-    return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, hide_parameters=True
-    )
+    return create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_recycle=1800, hide_parameters=True)
+
+
+class RawStatement:
+    """A hot statement that is a whole use case, run on asyncpg directly over a connection of the service's pool.
+
+    Written like any other (`text()` with `:name` parameters) and compiled once to asyncpg's `$n`; running it
+    skips SQLAlchemy's per-execute work (parameter processing, result wrapping, the greenlet hop), ~0.1 ms a
+    statement here. It runs in autocommit: one statement, atomic on its own.
+    """
+
+    def __init__(self, clause: TextClause) -> None:
+        compiled = clause.compile(dialect=asyncpg_dialect())
+        self.sql = str(compiled)
+        self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
+
+    async def fetchval(self, engine: AsyncEngine, params: dict[str, Any]) -> Any:
+        args = [params[name] for name in self.names]
+        async with engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            try:
+                return await raw.driver_connection.fetchval(self.sql, *args)  # type: ignore[union-attr]
+            except asyncpg.PostgresError:
+                raise  # the server answered: the connection is fine
+            except BaseException:
+                # SQLAlchemy did not see this failure, so it would hand the connection out again: drop it.
+                await conn.invalidate()
+                raise
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -43,8 +43,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_DEATH_HEADERS = ("x-death", "x-first-death-reason", "x-first-death-queue", "x-first-death-exchange",
-                  "x-last-death-reason", "x-last-death-queue", "x-last-death-exchange", "x-delivery-count")
+_DEATH_HEADERS = (
+    "x-death",
+    "x-first-death-reason",
+    "x-first-death-queue",
+    "x-first-death-exchange",
+    "x-last-death-reason",
+    "x-last-death-queue",
+    "x-last-death-exchange",
+    "x-delivery-count",
+)
 
 
 @dataclass(frozen=True)

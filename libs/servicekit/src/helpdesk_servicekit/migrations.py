@@ -26,9 +26,7 @@ def run_migrations(target_metadata: MetaData) -> None:
     assert url, "sqlalchemy.url is not configured"
     version_table = context.config.attributes.get("version_table", "alembic_version")
     if context.is_offline_mode():
-        context.configure(
-            url=url, target_metadata=target_metadata, literal_binds=True, version_table=version_table
-        )
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True, version_table=version_table)
         with context.begin_transaction():
             context.run_migrations()
         return

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import uuid
 import zlib
 from collections.abc import Sequence
@@ -92,6 +91,18 @@ def insert_sql(rows_param: str, *, envelope: str = "r.envelope", also_from: str 
 
 
 _INSERT_ROWS = text(insert_sql(":rows"))
+
+# Every partition with unsent rows (and those whose confirmed rows still await their mark) that this relay can
+# lock; the lock is volatile, so it is never pushed below the DISTINCT: one attempt per partition.
+_LOCK_PARTITIONS = text(
+    "WITH wanted AS MATERIALIZED ("
+    " SELECT DISTINCT partition::int AS p FROM outbox WHERE published_at IS NULL"
+    " UNION SELECT unnest(CAST(:extra AS int[])))"
+    " SELECT p FROM wanted WHERE pg_try_advisory_lock(CAST(:base AS bigint) + p) ORDER BY p"
+)
+_UNLOCK_PARTITIONS = text(
+    "SELECT pg_advisory_unlock(CAST(:base AS bigint) + p) FROM unnest(CAST(:partitions AS int[])) AS p"
+)
 
 
 @dataclass(frozen=True)
@@ -198,9 +209,10 @@ def written_outside_a_session() -> None:
 class OutboxRelay:
     """Publishes unsent outbox rows; woken by LISTEN/NOTIFY, polling as a fallback.
 
-    A partition is drained under a session-level advisory lock held on one pooled connection, in three short
-    steps with no transaction open while the broker answers: claim (read the oldest unsent rows), publish
-    them all and await their confirms together (one channel, so they reach the broker in order), then record
+    Partitions are drained under session-level advisory locks held on one pooled connection (a cycle takes every
+    partition with unsent rows that no other relay holds), in three short steps with no transaction open while
+    the broker answers: claim (read the oldest unsent rows), publish them all and await their confirms together
+    (one channel, so they reach the broker in order), then record
     each row's outcome in one transaction: confirmed rows are marked published even when another row of the
     batch failed, and each failed row gets `attempts + 1` and its `last_error`. Confirmed rows whose mark could
     not be written (the database went away) are remembered and marked before anything else is published, so
@@ -220,7 +232,6 @@ class OutboxRelay:
         max_backoff: float = 30.0,
         retention_seconds: int = 7 * 24 * 3600,
         coalesce_seconds: float = 0.01,
-        parallel_partitions: int = 4,
     ) -> None:
         self.engine = engine
         self.listen_dsn = listen_dsn
@@ -230,7 +241,6 @@ class OutboxRelay:
         self.max_backoff = max_backoff
         self.retention_seconds = retention_seconds
         self.coalesce_seconds = coalesce_seconds
-        self.parallel_partitions = parallel_partitions
         self.waker = wakeup.Waker(NOTIFY_CHANNEL, listen_dsn)
         # partition -> ids the broker confirmed but whose published_at is not written yet
         self._unmarked: dict[int, set[int]] = {}
@@ -238,65 +248,56 @@ class OutboxRelay:
     async def drain_once(self) -> int:
         """Publish what can be published now; returns how many rows were sent.
 
-        Raises PublishFailed when the broker refused or did not confirm a row (after recording the outcomes).
+        One cycle takes every partition with unsent rows that no other relay holds (one statement), reads the
+        oldest rows across them, publishes them in id order on one channel and awaits their confirms together,
+        then records the outcomes and lets the partitions go: a fixed handful of round trips per batch, however
+        many partitions the rows spread over. Raises PublishFailed when the broker refused or did not confirm a
+        row (after recording the outcomes).
         """
+        pending = sorted(p for p, ids in self._unmarked.items() if ids)
         async with self.engine.connect() as conn:
-            rows = await conn.execute(text("SELECT DISTINCT partition FROM outbox WHERE published_at IS NULL"))
-            partitions = sorted({r[0] for r in rows} | {p for p, ids in self._unmarked.items() if ids})
-        random.shuffle(partitions)
-        # Partitions drain side by side (each keeps its own order); publishes share the confirming channel.
-        gate = asyncio.Semaphore(self.parallel_partitions)
-
-        async def drain(partition: int) -> int:
-            async with gate:
-                return await self._drain_partition(partition)
-
-        results = await asyncio.gather(*(drain(p) for p in partitions), return_exceptions=True)
-        failures = [r for r in results if isinstance(r, BaseException)]
-        if failures:
-            raise failures[0]
-        return sum(r for r in results if isinstance(r, int))
-
-    async def _drain_partition(self, partition: int) -> int:
-        lock = PARTITION_LOCK_BASE + partition
-        async with self.engine.connect() as conn:
-            # The lock outlives this first transaction, which also reads the rows (see _drain_locked).
-            locked = await conn.scalar(text("SELECT pg_try_advisory_lock(:lock)"), {"lock": lock})
+            locked = [
+                row[0] for row in await conn.execute(_LOCK_PARTITIONS, {"extra": pending, "base": PARTITION_LOCK_BASE})
+            ]
             if not locked:
                 await conn.rollback()
                 return 0
             try:
-                published, failure = await self._drain_locked(conn, partition)
+                published, failure = await self._drain_locked(conn, locked)
             except BaseException:
-                # The session lock may still be held (or the connection is broken): never hand it back to the
-                # pool; closing it releases the lock on the server.
+                # The session locks may still be held (or the connection is broken): never hand it back to the
+                # pool; closing it releases the locks on the server.
                 await conn.invalidate()
                 raise
-            await conn.execute(text("SELECT pg_advisory_unlock(:lock)"), {"lock": lock})
+            await conn.execute(_UNLOCK_PARTITIONS, {"partitions": locked, "base": PARTITION_LOCK_BASE})
             await conn.commit()
         if failure is not None:
             raise PublishFailed(failure)
         return published
 
-    async def _drain_locked(self, conn: AsyncConnection, partition: int) -> tuple[int, str | None]:
-        unmarked = self._unmarked.get(partition)
+    async def _drain_locked(self, conn: AsyncConnection, partitions: list[int]) -> tuple[int, str | None]:
+        unmarked = sorted(i for p in partitions for i in self._unmarked.get(p, ()))
         if unmarked:
-            await self._record(conn, sorted(unmarked), [])
-            self._unmarked.pop(partition, None)
+            await self._record(conn, unmarked, [])
+            for p in partitions:
+                self._unmarked.pop(p, None)
         rows = (
             await conn.execute(
                 text(
-                    "SELECT id, event_id, envelope, headers FROM outbox"
-                    " WHERE published_at IS NULL AND partition = :p ORDER BY id LIMIT :n"
+                    "SELECT id, partition, envelope::text AS body, envelope->>'event_id' AS event_id,"
+                    " envelope->>'event_type' AS event_type, envelope->>'correlation_id' AS correlation_id,"
+                    " envelope->>'producer' AS producer, envelope->>'occurred_at' AS occurred_at,"
+                    " (envelope->>'schema_version')::int AS schema_version, headers FROM outbox"
+                    " WHERE published_at IS NULL AND partition = ANY(:ps) ORDER BY id LIMIT :n"
                 ),
-                {"p": partition, "n": self.batch_size},
+                {"ps": partitions, "n": self.batch_size},
             )
         ).all()
         await conn.commit()  # no transaction stays open while the broker answers
         if not rows:
             return 0, None
         outcomes = await asyncio.gather(
-            *(self._publish(row.envelope, row.headers) for row in rows),
+            *(self._publish(row._asdict(), row.headers) for row in rows),
             return_exceptions=True,
         )
         confirmed = [row.id for row, outcome in zip(rows, outcomes, strict=True) if outcome is None]
@@ -306,26 +307,31 @@ class OutboxRelay:
             if isinstance(outcome, BaseException)
         ]
         # Remembered until written, so a failed mark (or a cancellation) never makes this relay send them again.
-        self._unmarked.setdefault(partition, set()).update(confirmed)
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if outcome is None:
+                self._unmarked.setdefault(row.partition, set()).add(row.id)
         for outcome in outcomes:
             if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
                 raise outcome
         await self._record(conn, confirmed, failed)
-        self._unmarked.pop(partition, None)
+        for p in partitions:
+            self._unmarked.pop(p, None)
         if confirmed:
             metrics.OUTBOX_PUBLISHED.inc(len(confirmed))
         if failed:
             metrics.OUTBOX_FAILURES.inc(len(failed))
             first_id, first_error = failed[0]
-            log.warning("outbox: %d of %d rows not confirmed (row %d: %s)", len(failed), len(rows), first_id,
-                        first_error)
+            log.warning(
+                "outbox: %d of %d rows not confirmed (row %d: %s)", len(failed), len(rows), first_id, first_error
+            )
             return len(confirmed), first_error
         return len(confirmed), None
 
-    async def _publish(self, envelope: dict[str, Any], headers: dict[str, Any] | None) -> None:
-        """One row to the broker, in a publish span that continues the trace stored with the row."""
-        with publish_span(envelope["event_type"], headers, envelope.get("producer")) as carried:
-            await self.publisher.publish_envelope(envelope, headers=carried)
+    async def _publish(self, row: dict[str, Any], headers: dict[str, Any] | None) -> None:
+        """One row (its envelope's JSON as stored, and the fields the message properties need) to the broker, in
+        a publish span that continues the trace stored with the row."""
+        with publish_span(row["event_type"], headers, row["producer"]) as carried:
+            await self.publisher.publish_envelope(row, headers=carried, body=row["body"].encode())
 
     async def _record(self, conn: AsyncConnection, confirmed: list[int], failed: list[tuple[int, str]]) -> None:
         """One short transaction: mark the confirmed rows, count an attempt and keep the error of the failed."""

@@ -30,9 +30,7 @@ from sqlmodel import Field, SQLModel
 from helpdesk_contracts import Priority
 
 # The stored, indexed sort key of the priority: generated from Priority.rank, the one place the order is written.
-PRIORITY_RANK_SQL = (
-    "CASE priority " + " ".join(f"WHEN '{p.value}' THEN {p.rank}" for p in Priority) + " END"
-)
+PRIORITY_RANK_SQL = "CASE priority " + " ".join(f"WHEN '{p.value}' THEN {p.rank}" for p in Priority) + " END"
 
 
 def _ts(nullable: bool = False, default_now: bool = True) -> Column:  # type: ignore[type-arg]

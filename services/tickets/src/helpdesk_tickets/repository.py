@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, func, literal_column, or_, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
 from helpdesk_servicekit import outbox
+from helpdesk_servicekit.db import RawStatement
 from helpdesk_tickets.models import Message, Ticket
 
 # A literal regconfig (not a bind parameter), so the planner matches the expression index on messages.
@@ -97,23 +98,35 @@ _CREATE_TICKET = text(
 )
 
 
-async def insert_new_ticket(
-    executor: AsyncSession | AsyncConnection,
-    ticket: dict[str, Any],
-    history: dict[str, Any],
-    actor: tuple[str, str],
-    outbox_rows: str,
-) -> int:
-    """Write a new ticket with its number, history row and outbox row in one statement; returns the number."""
-    params = {
+_CREATE_TICKET_ALONE = RawStatement(_CREATE_TICKET)
+
+
+def _create_params(
+    ticket: dict[str, Any], history: dict[str, Any], actor: tuple[str, str], outbox_rows: str
+) -> dict[str, Any]:
+    return {
         **ticket,
         "actor_id": actor[0],
         "actor_role": actor[1],
         "history": json.dumps(history, default=str),
         "outbox": outbox_rows,
     }
-    result = await executor.execute(_CREATE_TICKET, params)
+
+
+async def insert_new_ticket(
+    session: AsyncSession, ticket: dict[str, Any], history: dict[str, Any], actor: tuple[str, str], outbox_rows: str
+) -> int:
+    """Write a new ticket with its number, history row and outbox row in one statement of the session's
+    transaction; returns the number."""
+    result = await session.execute(_CREATE_TICKET, _create_params(ticket, history, actor, outbox_rows))
     return int(result.scalar_one())
+
+
+async def insert_new_ticket_alone(
+    engine: AsyncEngine, ticket: dict[str, Any], history: dict[str, Any], actor: tuple[str, str], outbox_rows: str
+) -> int:
+    """The same statement on its own, in autocommit straight on asyncpg: one round trip, atomic on its own."""
+    return int(await _CREATE_TICKET_ALONE.fetchval(engine, _create_params(ticket, history, actor, outbox_rows)))
 
 
 async def next_ticket_number(session: AsyncSession, merchant_id: str) -> int:

@@ -22,6 +22,7 @@ PRODUCER = "tickets"
 events = outbox.Producer(PRODUCER)
 SYSTEM_ROLE = "system"
 
+
 @dataclass(frozen=True)
 class Actor:
     """Who made a change: a person (customer, agent, manager) or the system (routing, sla, auto-close)."""

@@ -62,8 +62,10 @@ def _server(kind: str, env: str, local_url: str, port: int) -> Iterator[str]:
         yield local_url
         return
     if not _docker_available():
-        pytest.exit(f"no {kind} for the tests: nothing answers on 127.0.0.1:{port} and no Docker engine; "
-                    f"{HOW_TO_START[kind]}", returncode=3)
+        pytest.exit(
+            f"no {kind} for the tests: nothing answers on 127.0.0.1:{port} and no Docker engine; {HOW_TO_START[kind]}",
+            returncode=3,
+        )
     container = _container(kind)
     with container:
         if kind == "rabbitmq":

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
-from functools import partial
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts import Priority, Role, TicketCreated, TicketStatus, TicketUpdated, normalize_tags
 from helpdesk_servicekit import outbox
@@ -105,35 +103,25 @@ async def create_ticket(
         merchant_id=principal.merchant_id,
         ordering_key=str(ticket.id),
     )
-    write = partial(
-        repository.insert_new_ticket,
+    write: dict[str, Any] = dict(
         ticket=fields,
         history={"subject": ticket.subject, "priority": ticket.priority},
         actor=(actor.id, actor.role_name),
         outbox_rows=outbox.rows_json([staged]),
     )
     if idempotency_key is None and data.category_id is None:
-        ticket.number = await _write_alone(sessions, write)
+        ticket.number = await repository.insert_new_ticket_alone(sessions.kw["bind"], **write)
+        outbox.written_outside_a_session()
         return StoredResponse(201, TicketRead.model_validate(ticket).model_dump(mode="json"))
 
     async def work(session: AsyncSession) -> TicketRead:
         if data.category_id is not None:
             await ensure_usable_category(session, principal.merchant_id, data.category_id)
-        ticket.number = await write(session)
+        ticket.number = await repository.insert_new_ticket(session, **write)
         outbox.wake_after_commit(session)
         return TicketRead.model_validate(ticket)
 
     return await run_once(sessions, principal, idempotency_key, ("create_ticket", data.model_dump(mode="json")), work)
-
-
-async def _write_alone(sessions: Sessions, write: Callable[[AsyncConnection], Awaitable[int]]) -> int:
-    """Run one self-contained statement in autocommit: a single round trip, atomic on its own."""
-    engine: AsyncEngine = sessions.kw["bind"]
-    async with engine.connect() as conn:
-        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        number = await write(autocommit)
-    outbox.written_outside_a_session()
-    return number
 
 
 async def get_ticket(sessions: Sessions, principal: Principal, ticket_id: uuid.UUID) -> TicketRead:
