@@ -12,6 +12,7 @@ reverse) fails the test. Merchant A's objects exist (world.seed), so every id in
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -19,8 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
+from httpx_ws import WebSocketDisconnect, aconnect_ws
+from httpx_ws.transport import ASGIWebSocketTransport
 
 from ..integration.conftest import SERVICES, platform_of
 from .world import MARK, PRINCIPALS, A, World, seed
@@ -219,7 +223,8 @@ ROUTES: dict[str, dict[tuple[str, str], Probe]] = {
         ("POST", "/v1/notifications/{notification_id}/read"): Probe(
             Access(frozenset({CUSTOMER, AGENT, MANAGER}), own=True, read_status={AGENT: 404, MANAGER: 404})
         ),
-        ("WS", "/v1/ws"): Probe(EVERYONE),  # the live feed: tests/security/test_jwt_attacks.py covers its tokens
+        # the caller's own live feed: test_the_live_socket_takes_every_role_and_refuses_no_token below
+        ("WS", "/v1/ws"): Probe(EVERYONE),
     },
 }
 
@@ -368,3 +373,26 @@ async def test_every_route_answers_each_principal_as_the_permission_table_says(w
                     )
     print(f"authorization matrix: {count} requests")
     assert not wrong, f"{len(wrong)} of {count}:\n" + "\n".join(wrong)
+    # The refused left no trace on A's ticket: no message, history entry or tag of theirs.
+    ticket = ids["ticket"]
+    for view in (f"/v1/tickets/{ticket}/messages", f"/v1/tickets/{ticket}/history", f"/v1/tickets/{ticket}"):
+        seen = (await world.system.tickets.get(view, headers=PRINCIPALS["manager"])).text
+        assert "mgr-sec-b" not in seen and "cust-sec-a2" not in seen, (view, seen[:500])
+
+
+async def ws_answer(app: Any, headers: dict[str, str]) -> str:
+    """`hello` when notify's live socket takes the caller, else the code it closed with."""
+    token = headers.get("Authorization", "").removeprefix("Bearer ")
+    url = f"http://t/v1/ws?token={token}" if token else "http://t/v1/ws"
+    async with httpx.AsyncClient(transport=ASGIWebSocketTransport(app), base_url="http://t") as client:
+        async with aconnect_ws(url, client) as ws:
+            try:
+                return str(json.loads(await ws.receive_text(timeout=5))["type"])
+            except WebSocketDisconnect as closed:
+                return str(closed.code)
+
+
+async def test_the_live_socket_takes_every_role_and_refuses_no_token(world):
+    assert ROUTES["notify"][("WS", "/v1/ws")].access == EVERYONE
+    answers = {principal: await ws_answer(world.system.notify.app, h) for principal, h in PRINCIPALS.items()}
+    assert answers == {principal: "4401" if principal == "no token" else "hello" for principal in PRINCIPALS}
