@@ -26,6 +26,9 @@ from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from httpx_ws import WebSocketDisconnect, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 
+from helpdesk_servicekit.testing.helpers import eventually
+from helpdesk_servicekit.testing.plugin import bearer
+
 from ..integration.conftest import SERVICES, platform_of
 from .world import MARK, PRINCIPALS, A, World, seed
 
@@ -396,3 +399,49 @@ async def test_the_live_socket_takes_every_role_and_refuses_no_token(world):
     assert ROUTES["notify"][("WS", "/v1/ws")].access == EVERYONE
     answers = {principal: await ws_answer(world.system.notify.app, h) for principal, h in PRINCIPALS.items()}
     assert answers == {principal: "4401" if principal == "no token" else "hello" for principal in PRINCIPALS}
+
+
+async def test_with_agents_see_all_tickets_off_an_agent_outside_the_tickets_group_reaches_none_of_its_routes(world):
+    """§6: agents see the tickets assigned to them and their groups' (all only with `agents_see_all_tickets`)."""
+    s, ids = world.system, world.ids
+    group = await s.routing.post("/v1/groups", json={"name": "matrix L2"}, headers=PRINCIPALS["manager"])
+    outsider_id = "agent-sec-outsider"
+    created = await s.routing.post(
+        "/v1/agents",
+        json={"user_id": outsider_id, "name": "Outsider", "group_ids": [group.json()["id"]], "status": "online"},
+        headers=PRINCIPALS["manager"],
+    )
+    assert created.status_code == 201, created.text
+    turned = await s.tickets.put(
+        "/v1/tickets/settings", json={"agents_see_all_tickets": False}, headers=PRINCIPALS["manager"]
+    )
+    assert turned.status_code == 200 and turned.json()["agents_see_all_tickets"] is False, turned.text
+    outsider = bearer(outsider_id, A, "agent")
+    ticket_path = f"/v1/tickets/{ids['ticket']}"
+
+    async def outsider_knows_its_group() -> bool:  # tickets learns the agent's groups from routing's events
+        return (await s.tickets.get(ticket_path, headers=outsider)).status_code == 404
+
+    await eventually(outsider_knows_its_group, timeout=20)
+    wrong = []
+    for (method, template), probe in sorted(ROUTES["tickets"].items(), key=order):
+        if AGENT not in probe.access.roles or ("{ticket_id}" not in template and "{attachment_id}" not in template):
+            continue  # a route no agent may use answers 403 whatever the ticket
+        kwargs: dict[str, Any] = {"headers": outsider}
+        if probe.files:
+            kwargs["files"] = {"file": ("probe.txt", b"matrix probe", "text/plain")}
+        elif probe.body is not None:
+            kwargs["json"] = fill(probe.body, ids)
+        response = await s.tickets.request(method, concrete("tickets", template, ids), **kwargs)
+        if response.status_code != 404:
+            wrong.append(f"{method} {template}: {response.status_code} {response.text[:160]}")
+    listed = await s.tickets.get("/v1/tickets", headers=outsider)
+    if listed.status_code != 200 or ids["ticket"] in listed.text:
+        wrong.append(f"GET /v1/tickets shows the ticket: {listed.status_code}")
+    assert not wrong, "an agent outside the ticket's group reached it:\n" + "\n".join(wrong)
+    # Once the ticket is the outsider's, the same agent reaches it: the 404s above were the visibility rule's.
+    assigned = await s.tickets.post(
+        f"{ticket_path}/assignment", json={"agent_id": outsider_id}, headers=PRINCIPALS["manager"]
+    )
+    assert assigned.status_code == 200, assigned.text
+    assert (await s.tickets.get(ticket_path, headers=outsider)).status_code == 200
