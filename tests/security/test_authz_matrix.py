@@ -401,14 +401,17 @@ async def test_the_live_socket_takes_every_role_and_refuses_no_token(world):
     assert answers == {principal: "4401" if principal == "no token" else "hello" for principal in PRINCIPALS}
 
 
-async def test_with_agents_see_all_tickets_off_an_agent_outside_the_tickets_group_reaches_none_of_its_routes(world):
-    """§6: agents see the tickets assigned to them and their groups' (all only with `agents_see_all_tickets`)."""
+OUTSIDER_ID = "agent-sec-outsider"
+
+
+@pytest.fixture(scope="module")
+async def outsider(world) -> dict[str, str]:
+    """An agent of A in another group than the ticket's, once A turned `agents_see_all_tickets` off."""
     s, ids = world.system, world.ids
     group = await s.routing.post("/v1/groups", json={"name": "matrix L2"}, headers=PRINCIPALS["manager"])
-    outsider_id = "agent-sec-outsider"
     created = await s.routing.post(
         "/v1/agents",
-        json={"user_id": outsider_id, "name": "Outsider", "group_ids": [group.json()["id"]], "status": "online"},
+        json={"user_id": OUTSIDER_ID, "name": "Outsider", "group_ids": [group.json()["id"]], "status": "online"},
         headers=PRINCIPALS["manager"],
     )
     assert created.status_code == 201, created.text
@@ -416,13 +419,37 @@ async def test_with_agents_see_all_tickets_off_an_agent_outside_the_tickets_grou
         "/v1/tickets/settings", json={"agents_see_all_tickets": False}, headers=PRINCIPALS["manager"]
     )
     assert turned.status_code == 200 and turned.json()["agents_see_all_tickets"] is False, turned.text
-    outsider = bearer(outsider_id, A, "agent")
+    headers = bearer(OUTSIDER_ID, A, "agent")
+
+    async def knows_its_group() -> bool:  # tickets learns the agent's groups from routing's events
+        return (await s.tickets.get(f"/v1/tickets/{ids['ticket']}", headers=headers)).status_code == 404
+
+    await eventually(knows_its_group, timeout=20)
+    return headers
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="agents_see_all_tickets lives in tickets only: sla's GET /v1/sla/tickets/{id} (status, priority, "
+    "escalation level, clocks) and knowledge's GET /v1/kb/tickets/{id}/suggestions answer any agent of the merchant",
+)
+async def test_with_agents_see_all_tickets_off_other_services_hide_the_ticket_from_an_agent_outside_its_group(
+    world, outsider
+):
+    s, ticket = world.system, world.ids["ticket"]
+    answers = {
+        "sla": (await s.sla.get(f"/v1/sla/tickets/{ticket}", headers=outsider)).status_code,
+        "knowledge": (await s.knowledge.get(f"/v1/kb/tickets/{ticket}/suggestions", headers=outsider)).status_code,
+    }
+    assert answers == {"sla": 404, "knowledge": 404}
+
+
+async def test_with_agents_see_all_tickets_off_an_agent_outside_the_tickets_group_reaches_none_of_its_routes(
+    world, outsider
+):
+    """§6: agents see the tickets assigned to them and their groups' (all only with `agents_see_all_tickets`)."""
+    s, ids = world.system, world.ids
     ticket_path = f"/v1/tickets/{ids['ticket']}"
-
-    async def outsider_knows_its_group() -> bool:  # tickets learns the agent's groups from routing's events
-        return (await s.tickets.get(ticket_path, headers=outsider)).status_code == 404
-
-    await eventually(outsider_knows_its_group, timeout=20)
     wrong = []
     for (method, template), probe in sorted(ROUTES["tickets"].items(), key=order):
         if AGENT not in probe.access.roles or ("{ticket_id}" not in template and "{attachment_id}" not in template):
@@ -441,7 +468,7 @@ async def test_with_agents_see_all_tickets_off_an_agent_outside_the_tickets_grou
     assert not wrong, "an agent outside the ticket's group reached it:\n" + "\n".join(wrong)
     # Once the ticket is the outsider's, the same agent reaches it: the 404s above were the visibility rule's.
     assigned = await s.tickets.post(
-        f"{ticket_path}/assignment", json={"agent_id": outsider_id}, headers=PRINCIPALS["manager"]
+        f"{ticket_path}/assignment", json={"agent_id": OUTSIDER_ID}, headers=PRINCIPALS["manager"]
     )
     assert assigned.status_code == 200, assigned.text
     assert (await s.tickets.get(ticket_path, headers=outsider)).status_code == 200
