@@ -109,11 +109,19 @@ async def test_an_internal_note_reaches_nothing_the_customer_sees(database_facto
         ticket = world.ids["ticket"]
         mails_before = len(system.mailbox.to(CUSTOMER_EMAIL))
         async with live_frames(system.notify.app, CUSTOMER) as frames:
-            note = await system.tickets.post(
-                f"/v1/tickets/{ticket}/messages",
-                json={"body": f"customer is lying, {marker}", "visibility": "internal"},
+            # The note carries a file: its name and bytes are the note's too.
+            upload = await system.tickets.post(
+                f"/v1/tickets/{ticket}/attachments",
+                files={"file": (f"{marker}.txt", f"evidence {marker}".encode(), "text/plain")},
                 headers=AGENT,
             )
+            assert upload.status_code == 201, upload.text
+            note = await system.tickets.post(
+                f"/v1/tickets/{ticket}/messages",
+                json={"body": f"customer is lying, {marker}", "visibility": "internal",
+                      "attachment_ids": [upload.json()["id"]]},
+                headers=AGENT,
+            )  # fmt: skip
             assert note.status_code == 201, note.text
             # A manager's note too, and a public reply after both: once its effects show, the notes' would have.
             await system.tickets.post(
@@ -137,6 +145,8 @@ async def test_an_internal_note_reaches_nothing_the_customer_sees(database_facto
             await system.tap.settle(1.0)
 
         seen = await customer_gets(system, world.ids, marker)
+        download = await system.tickets.get(f"/v1/attachments/{upload.json()['id']}", headers=CUSTOMER)
+        seen[f"GET tickets the note's attachment -> {download.status_code}"] = (download.text, None)
         seen |= {f"WebSocket frame {i}": (frame, None) for i, frame in enumerate(frames)}
         seen |= {f"email {m['Subject']!r}": (mail_text(m), None) for m in system.mailbox.to(CUSTOMER_EMAIL)}
         consumed = {event for service in CUSTOMER_FACING for event in CONSUMES.get(service, ())}
@@ -150,6 +160,8 @@ async def test_an_internal_note_reaches_nothing_the_customer_sees(database_facto
         # The staff do see it, through the same routes: the marker is findable, so the check above can fail.
         staff_messages = await system.tickets.get(f"/v1/tickets/{ticket}/messages", headers=AGENT)
         assert marker in staff_messages.text
+        staff_download = await system.tickets.get(f"/v1/attachments/{upload.json()['id']}", headers=AGENT)
+        assert staff_download.status_code == 200 and marker in staff_download.text
         staff_search = await system.tickets.get("/v1/tickets", params={"q": marker}, headers=AGENT)
         assert staff_search.status_code == 200 and ticket in staff_search.text
         customer_messages = await system.tickets.get(f"/v1/tickets/{ticket}/messages", headers=CUSTOMER)
