@@ -81,12 +81,6 @@ async def over_the_cap(client: Any, path: str, content_types: tuple[str | None, 
     return wrong
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TextGuard caps only bodies labelled JSON, but FastAPI reads any body whole (request.body()) before it "
-    "answers 422 for another content type: the cap is bypassed by the label. Fix in servicekit textguard.py "
-    "(off-limits to this change): cap every body but multipart/form-data; then drop this mark",
-)
 @pytest.mark.parametrize("service", ["tickets", "notify"])
 async def test_a_body_over_the_cap_is_413_whatever_content_type_it_claims(
     service, database_factory, amqp_url, amqp_namespace
@@ -201,12 +195,6 @@ def exchange(address: tuple[str, int], request: bytes, timeout: float = 15) -> b
         return received
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="uvicorn's httptools parser (servicekit app.run) has no header size limit: a 1 MiB header and 50000 "
-    "headers are answered 200. Fixed by uvicorn.run(..., http=helpdesk_servicekit.httpserver.BoundedHttpProtocol) "
-    "in app.py (off-limits to this change); then drop this mark",
-)
 def test_oversized_headers_are_refused_and_the_server_keeps_serving(served):
     huge = b"a" * (1024 * 1024)
     wrong = []
@@ -252,13 +240,6 @@ def closed_within(address: tuple[str, int], trickle: bytes | None, bound: float)
         return False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="uvicorn (servicekit app.run) arms no timeout until a request completes: timeout_keep_alive only runs "
-    "between requests, so a client that trickles its headers, or connects and sends nothing, holds a connection "
-    "for ever (a slowloris). Fixed by uvicorn.run(..., http=helpdesk_servicekit.httpserver.BoundedHttpProtocol) in "
-    "app.py (off-limits to this change); then drop this mark",
-)
 def test_a_client_that_trickles_its_headers_or_sends_nothing_is_disconnected(served):
     verdicts: dict[str, bool] = {}
     trickles = {

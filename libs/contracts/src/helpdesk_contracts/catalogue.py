@@ -28,9 +28,7 @@ def catalogue() -> str:
             doc = (model.__doc__ or "").strip().split("\n")[0]
             described = f"{doc} — {fields}" if doc and not doc.startswith("Usage docs") else fields
             consumers = ", ".join(consumers_of(model.event_type)) or "—"
-            lines.append(
-                f"| `{model.event_type}` | {model.schema_version} | {producer} | {consumers} | {described} |"
-            )
+            lines.append(f"| `{model.event_type}` | {model.schema_version} | {producer} | {consumers} | {described} |")
     return "\n".join(lines)
 
 

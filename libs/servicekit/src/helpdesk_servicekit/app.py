@@ -28,6 +28,7 @@ from helpdesk_servicekit.consumers import EventConsumers
 from helpdesk_servicekit.db import make_engine, make_session_factory, migrate
 from helpdesk_servicekit.deadletters import watch_dead_letters
 from helpdesk_servicekit.errors import install_problem_handlers
+from helpdesk_servicekit.httpserver import BoundedHttpProtocol
 from helpdesk_servicekit.outbox import OutboxRelay
 from helpdesk_servicekit.retention import purge_loop
 from helpdesk_servicekit.settings import Role, ServiceSettings, SettingsError, load_settings
@@ -328,4 +329,12 @@ def run(build: Callable[[ServiceSettings], FastAPI], settings_cls: type[ServiceS
     # Everything imported so far lives for the whole process: keep it out of full collections, which
     # otherwise paused the SLA timer worker for up to 250 ms.
     gc.freeze()
-    uvicorn.run(app, host=settings.host, port=settings.http_port, log_config=None, access_log=False)
+    # BoundedHttpProtocol: a request's headers must come within 10 s and 64 KiB (uvicorn bounds neither).
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        http=BoundedHttpProtocol,
+    )

@@ -3,7 +3,8 @@
 PostgreSQL refuses "\\x00" in text and UTF-8 has no encoding for a lone surrogate, so either reaching a query
 is a 500. Rather than a validator on every field of every service, this pure ASGI middleware refuses them
 before routing: in the path or a query parameter (percent-decoded) as a 400, in a JSON body as a 422 naming
-the field (`body.<path>`). JSON bodies are capped (413 beyond) and replayed to the app byte for byte. A body
+the field (`body.<path>`). Bodies (all but multipart uploads, which have their own cap) are capped (413 beyond)
+and replayed to the app byte for byte. A body
 with neither a `\\u` escape nor a NUL byte is not parsed, so the common request pays two substring scans.
 """
 
@@ -28,7 +29,7 @@ class BadText(Problem):
 
 
 class TextGuard:
-    """Refuses NUL in the path and query (400) and NUL or lone surrogates in JSON strings (422); caps JSON bodies."""
+    """Refuses NUL in the path and query (400) and NUL or lone surrogates in JSON strings (422); caps bodies."""
 
     def __init__(self, app: Any, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.app = app
@@ -42,11 +43,13 @@ class TextGuard:
         if problem is not None:
             await _reply(problem, scope, receive, send)
             return
-        if not _is_json(scope):
+        if _is_multipart(scope):  # uploads stream to storage under their own cap
             await self.app(scope, receive, send)
             return
+        # Every other body is capped whatever it claims to be: FastAPI reads a body whole before it can answer
+        # that its type is wrong.
         body, problem = await self._read_body(scope, receive)
-        if problem is None and body and (b"\\u" in body or b"\x00" in body):
+        if problem is None and body and (b"\\u" in body or b"\x00" in body) and _is_json(scope):
             problem = _refused_json(body)
         if problem is not None:
             await _reply(problem, scope, receive, send)
@@ -63,7 +66,7 @@ class TextGuard:
         await self.app(scope, replay, send)
 
     async def _read_body(self, scope: dict[str, Any], receive: Any) -> tuple[bytes, Problem | None]:
-        too_large = PayloadTooLarge(f"JSON bodies are limited to {self.max_body_bytes} bytes")
+        too_large = PayloadTooLarge(f"request bodies are limited to {self.max_body_bytes} bytes")
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             return b"", too_large
@@ -88,6 +91,11 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
         if key.lower() == name:
             return bytes(value).decode("latin-1")
     return None
+
+
+def _is_multipart(scope: dict[str, Any]) -> bool:
+    content_type = _header(scope, b"content-type")
+    return content_type is not None and content_type.strip().lower().startswith("multipart/form-data")
 
 
 def _is_json(scope: dict[str, Any]) -> bool:
