@@ -30,15 +30,18 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _baselines import PAYLOAD, amqp_round_trip, bare_http
 from _load import HttpPool, fixed_rate
 from _observe import AgentSockets, Backlog, EventClock
 from _report import Step, markdown, summary, table
-from _system import AMQP, SERVICES, Merchant, System, booted, db_url, seed
+from _system import ADMIN, AMQP, SERVICES, Merchant, System, booted, db_url, seed
 
 RESULTS = Path(__file__).resolve().parent / "results"
+PG_PORT = urlsplit(ADMIN).port or 5432
+AMQP_PORT = urlsplit(AMQP).port or 5672
 
 
 def note(text: str) -> None:
@@ -48,6 +51,45 @@ def note(text: str) -> None:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def listener_tree(port: int) -> list[int]:
+    """The process listening on 127.0.0.1:port (PostgreSQL's postmaster, RabbitMQ's beam) and its children."""
+    inode = next(
+        (line.split()[9] for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+         if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A"),
+        None,
+    )  # fmt: skip
+    if inode is None:
+        return []
+    owner = None
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            if any(link.readlink().name == f"socket:[{inode}]" for link in fd_dir.iterdir()):
+                owner = int(fd_dir.parent.name)
+                break
+        except OSError:
+            continue
+    if owner is None:
+        return []
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == owner:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return [owner, *children]
+
+
+def tree_cpu(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:  # a backend that ended meanwhile
+            continue
+    return total
 
 
 def machine_busy() -> tuple[float, float]:
@@ -87,12 +129,13 @@ async def run_step(
         else:
             step.errors.append(f"{status} {body[:200]!r}")
 
-    pids = {s: system.pid(s) for s in SERVICES} | {"bench": os.getpid()}
-    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    pids = {s: [system.pid(s)] for s in SERVICES} | {"bench": [os.getpid()]}
+    pids |= {"postgresql": listener_tree(PG_PORT), "rabbitmq": listener_tree(AMQP_PORT)}
+    cpu_before = {name: tree_cpu(tree) for name, tree in pids.items()}
     busy_before = machine_busy()
     started = await fixed_rate(rate, seconds, send)
     step.load_seconds = last - started
-    cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    cpu_after = {name: tree_cpu(tree) for name, tree in pids.items()}
     busy_after = machine_busy()
     step.cpu = {name: (cpu_after[name] - cpu_before[name]) / step.load_seconds for name in pids}
     step.machine_busy = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
