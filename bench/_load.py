@@ -87,12 +87,19 @@ class HttpPool:
     """Keep-alive HTTP/1.1 connections to 127.0.0.1:port, opened whenever none is idle, so an open-loop load
     never waits for a free connection (a slow server shows as latency, not as a slower send rate)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, max_connections: int = 256) -> None:
         self.port = port
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         self.opened = 0
+        # Past this many requests in flight, later ones wait their turn (their latency still counts from their due
+        # time, so the wait shows in the figures instead of being omitted).
+        self._slots = asyncio.Semaphore(max_connections)
 
     async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        async with self._slots:
+            return await self._post(path, body, headers)
+
+    async def _post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         while self.idle:  # the server may have closed an idle one (uvicorn's keep-alive timeout): try the next
             reader, writer = self.idle.pop()
             try:

@@ -9,6 +9,8 @@ from _baselines import Latencies
 from _load import percentile
 from _observe import AgentSockets, EventClock, Sample
 
+from helpdesk_contracts.topology import CONSUMES
+
 # Milestone -> (source, AMQP hops on its path). The floor of a milestone is bare HTTP + hops x AMQP round trip.
 MILESTONES = {
     "decided": ("routing.assignment_decided on the exchange", 2),  # ticket.created→routing, decision→tap
@@ -17,6 +19,7 @@ MILESTONES = {
     "notified": ("assigned_to_you frame on the agent's WebSocket", 4),  # ticket.assigned→notify, live fan-out
 }
 SHOWN = ("assigned", "sla", "notified")
+CONSUMERS_OF = {e: sum(e in types for types in CONSUMES.values()) for types in CONSUMES.values() for e in types}
 GOAL_NOTIFIED_P99_MS, GOAL_NOTIFIED_RATE, GOAL_SUSTAINED = 150.0, 50.0, 100.0
 
 
@@ -36,6 +39,14 @@ class Step:
     drain_seconds: float = 0.0
     latencies: dict[str, list[float]] = field(default_factory=dict)
     relay: dict[str, list[float]] = field(default_factory=dict)
+    cpu_seconds_total: float = 0.0
+    cpu_seconds_idle: float = 0.0
+    events: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def busy_cpu(self) -> float:
+        """CPU seconds the step's tickets cost: everything used from its start until drained, less idling."""
+        return self.cpu_seconds_total - self.cpu_seconds_idle
 
     def _arrivals(self, clock: EventClock, sockets: AgentSockets) -> dict[str, dict[str, float]]:
         return {
@@ -112,6 +123,15 @@ class Step:
             "drain_seconds": round(self.drain_seconds, 1),
             "cpu_share_of_a_core": {k: round(v, 2) for k, v in self.cpu.items()},
             "machine_busy": round(self.machine_busy, 2),
+            # CPU of the services, PostgreSQL and RabbitMQ from the step's start until it drained, per ticket, and
+            # the rate two dedicated cores could carry at that cost (an estimate: the machine is shared).
+            "cpu_ms_per_ticket": round(1000 * self.busy_cpu / max(1, len(self.created)), 1),
+            "two_core_rate_estimate": round(2 * len(self.created) / self.busy_cpu, 1) if self.busy_cpu > 0 else None,
+            "cpu_seconds_total_and_idle_share": [round(self.cpu_seconds_total, 1), round(self.cpu_seconds_idle, 1)],
+            "events_per_ticket": {k: round(n / max(1, len(self.created)), 2) for k, n in sorted(self.events.items())},
+            "deliveries_per_ticket": round(
+                sum(n * CONSUMERS_OF.get(k, 0) for k, n in self.events.items()) / max(1, len(self.created)), 1
+            ),
             "load_average": [self.load_before, self.load_after],
         }
 
@@ -193,6 +213,14 @@ def verdict(result: dict[str, Any]) -> list[str]:
             f"p99 create→assigned→notified at {GOAL_NOTIFIED_RATE:g}/s: {p99:.0f} ms "
             f"(goal ≤ {GOAL_NOTIFIED_P99_MS:g} ms: {'met' if p99 <= GOAL_NOTIFIED_P99_MS else 'not met'})"
         )
+    lines.append(
+        "CPU per ticket (services + PostgreSQL + RabbitMQ, load and drain, less the idle system's): "
+        + ", ".join(f"{s['cpu_ms_per_ticket']:.0f} ms at {s['rate']:g}/s" for s in result["steps"])
+        + "; at that cost two dedicated cores carry about "
+        + ", ".join(f"{s['two_core_rate_estimate']}" for s in result["steps"])
+        + " tickets/s; deliveries to consumers per ticket: "
+        + ", ".join(f"{s['deliveries_per_ticket']}" for s in result["steps"])
+    )
     la = result["load_average_start"], result["load_average_end"]
     lines.append(
         f"load average (1/5/15 min) at start {'/'.join(f'{x:.1f}' for x in la[0])}, at end "

@@ -82,14 +82,36 @@ def listener_tree(port: int) -> list[int]:
     return [owner, *children]
 
 
-def tree_cpu(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
+def tree_cpu(port: int) -> dict[int, float]:
+    """CPU seconds so far of each process of the server listening on `port` (a backend that ended is skipped)."""
+    seconds = {}
+    for pid in listener_tree(port):
         try:
-            total += cpu_seconds(pid)
-        except OSError:  # a backend that ended meanwhile
+            seconds[pid] = cpu_seconds(pid)
+        except OSError:
             continue
-    return total
+    return seconds
+
+
+def cpu_snapshot(system: System) -> dict[str, dict[int, float]]:
+    snapshot = {s: {system.pid(s): cpu_seconds(system.pid(s))} for s in SERVICES}
+    snapshot["bench"] = {os.getpid(): cpu_seconds(os.getpid())}
+    snapshot["postgresql"] = tree_cpu(PG_PORT)
+    snapshot["rabbitmq"] = tree_cpu(AMQP_PORT)
+    return snapshot
+
+
+def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+    """CPU seconds per process group between two snapshots (a process born meanwhile counts whole)."""
+    return {name: sum(t - before[name].get(pid, 0.0) for pid, t in tree.items()) for name, tree in after.items()}
+
+
+async def idle_cpu(system: System, seconds: float) -> float:
+    """Cores the system's servers use with no load (polling loops, timers, heartbeats)."""
+    before = cpu_snapshot(system)
+    await asyncio.sleep(seconds)
+    used = cpu_used(before, cpu_snapshot(system))
+    return sum(v for k, v in used.items() if k != "bench") / seconds
 
 
 def machine_busy() -> tuple[float, float]:
@@ -109,6 +131,7 @@ async def run_step(
     clock: EventClock,
     sockets: AgentSockets,
     backlog: Backlog,
+    idle_cpu_per_second: float = 0.0,
 ) -> Step:
     step = Step(rate=rate, seconds=seconds, load_before=os.getloadavg()[0])
     last = 0.0
@@ -129,15 +152,14 @@ async def run_step(
         else:
             step.errors.append(f"{status} {body[:200]!r}")
 
-    pids = {s: [system.pid(s)] for s in SERVICES} | {"bench": [os.getpid()]}
-    pids |= {"postgresql": listener_tree(PG_PORT), "rabbitmq": listener_tree(AMQP_PORT)}
-    cpu_before = {name: tree_cpu(tree) for name, tree in pids.items()}
+    events_before = dict(clock.counts)
+    cpu_before = cpu_snapshot(system)
     busy_before = machine_busy()
     started = await fixed_rate(rate, seconds, send)
     step.load_seconds = last - started
-    cpu_after = {name: tree_cpu(tree) for name, tree in pids.items()}
+    cpu_loaded = cpu_snapshot(system)
     busy_after = machine_busy()
-    step.cpu = {name: (cpu_after[name] - cpu_before[name]) / step.load_seconds for name in pids}
+    step.cpu = {name: used / step.load_seconds for name, used in cpu_used(cpu_before, cpu_loaded).items()}
     step.machine_busy = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
     step.load_after = os.getloadavg()[0]
     step.samples = backlog.between(started, last)
@@ -149,6 +171,11 @@ async def run_step(
             break
         await asyncio.sleep(0.5)
     step.drain_seconds = time.monotonic() - last
+    # Everything the step's tickets cost, load and drain, on every server process (not the bench's own).
+    used = cpu_used(cpu_before, cpu_snapshot(system))
+    step.cpu_seconds_total = sum(v for k, v in used.items() if k != "bench")
+    step.cpu_seconds_idle = idle_cpu_per_second * (time.monotonic() - started)
+    step.events = {k: n - events_before.get(k, 0) for k, n in clock.counts.items() if n > events_before.get(k, 0)}
     step.collect(clock, sockets)
     return step
 
@@ -182,8 +209,11 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             observers = (system, merchant, pool, clock, sockets, backlog)
             note("agents online with their sockets; warming up")
             await run_step(10, 2, 30, *observers)  # warm-up: connections, caches, the first JIT-less paths
+            idle = await idle_cpu(system, 5.0)
+            out["idle_cpu_share_of_a_core"] = round(idle, 3)
+            note(f"the idle system uses {idle:.2f} of a core; load steps follow")
             for rate in rates:
-                step = await run_step(rate, args.step_seconds, max(30.0, args.step_seconds), *observers)
+                step = await run_step(rate, args.step_seconds, max(30.0, args.step_seconds), *observers, idle)
                 steps.append(step)
                 print(summary(step), flush=True)
             await pool.close()
