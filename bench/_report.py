@@ -213,14 +213,20 @@ def verdict(result: dict[str, Any]) -> list[str]:
             f"p99 create→assigned→notified at {GOAL_NOTIFIED_RATE:g}/s: {p99:.0f} ms "
             f"(goal ≤ {GOAL_NOTIFIED_P99_MS:g} ms: {'met' if p99 <= GOAL_NOTIFIED_P99_MS else 'not met'})"
         )
-    lines.append(
-        "CPU per ticket (services + PostgreSQL + RabbitMQ, load and drain, less the idle system's): "
-        + ", ".join(f"{s['cpu_ms_per_ticket']:.0f} ms at {s['rate']:g}/s" for s in result["steps"])
-        + "; at that cost two dedicated cores carry about "
-        + ", ".join(f"{s['two_core_rate_estimate']}" for s in result["steps"])
-        + " tickets/s; deliveries to consumers per ticket: "
-        + ", ".join(f"{s['deliveries_per_ticket']}" for s in result["steps"])
-    )
+    # Only a step whose every ticket reached every milestone has paid its tickets' whole cost.
+    whole = [s for s in result["steps"] if all(n == s["tickets"] for n in s["seen"].values())]
+    if whole:
+        lines.append(
+            "CPU per ticket (services + PostgreSQL + RabbitMQ from the step's start until drained, less the idle "
+            "system's), in steps that drained: "
+            + ", ".join(
+                f"{s['cpu_ms_per_ticket']:.0f} ms at {s['rate']:g}/s ({s['deliveries_per_ticket']} consumer "
+                f"deliveries per ticket) → two dedicated cores would carry about {s['two_core_rate_estimate']}/s"
+                for s in whole
+            )
+        )
+    else:
+        lines.append("no step drained completely: no CPU-per-ticket estimate")
     la = result["load_average_start"], result["load_average_end"]
     lines.append(
         f"load average (1/5/15 min) at start {'/'.join(f'{x:.1f}' for x in la[0])}, at end "
@@ -265,4 +271,5 @@ def markdown(result: dict[str, Any]) -> str:
         f"trip at the same rate; {hops}):\n\n{_md(*_ratio_rows(result))}\n\n"
         + "\n".join(f"- {line}" for line in verdict(result))
         + f"\n- CPU per process, share of one core during the load: {cpu}\n"
+        + (f"- {result['note']}\n" if result.get("note") else "")
     )

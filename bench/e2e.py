@@ -193,6 +193,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "env": env,
         "load_average_start": os.getloadavg(),
+        "note": args.note,
+        "servers": {"postgresql": f"127.0.0.1:{PG_PORT}", "rabbitmq": f"127.0.0.1:{AMQP_PORT}"},
     }
     steps: list[Step] = []
     note("booting the six services")
@@ -246,7 +248,14 @@ def main() -> None:
     parser.add_argument("--db-pool-size", type=int, default=4, help="HELPDESK_DB_POOL_SIZE for every service")
     parser.add_argument("--prefetch", type=int, default=0, help="HELPDESK_AMQP_PREFETCH for every service")
     parser.add_argument("--out", default=str(RESULTS / "e2e"), help="writes <out>.json and <out>.md")
+    parser.add_argument("--note", default="", help="a line about the environment, kept with the results")
+    parser.add_argument("--render", metavar="JSON", help="only print and rewrite the Markdown of an earlier run")
     args = parser.parse_args()
+    if args.render:
+        result = json.loads(Path(args.render).read_text())
+        print(table(result))
+        Path(args.render).with_suffix(".md").write_text(markdown(result))
+        return
     result = asyncio.run(measure(args))
     print(table(result))
     out = Path(args.out)
