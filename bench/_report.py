@@ -148,6 +148,13 @@ def summary(step: Step) -> str:
     )
 
 
+def _pair(a: float, b: float, fmt: str, unit: str = "") -> str:
+    """ "a/b unit", or "—" when nothing was measured (no ticket reached the milestone before the drain ended)."""
+    if a != a or b != b:  # NaN
+        return "—"
+    return f"{fmt.format(a)}/{fmt.format(b)}{unit}"
+
+
 def _rows(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     head = [
         "rate/s",
@@ -157,6 +164,7 @@ def _rows(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         "outbox end/max",
         "queues end/max",
         "growth",
+        "notified by drain end",
         "sustained",
     ]
     rows = []
@@ -166,10 +174,11 @@ def _rows(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
             [
                 f"{s['rate']:g}",
                 f"{s['achieved']:.1f}",
-                *(f"{f[n]['p50_ms']:.0f}/{f[n]['p99_ms']:.0f} ms" for n in ("create_http", *SHOWN)),
+                *(_pair(f[n]["p50_ms"], f[n]["p99_ms"], "{:.0f}", " ms") for n in ("create_http", *SHOWN)),
                 f"{b.get('outbox_end')}/{b.get('outbox_max')}",
                 f"{b.get('queues_end')}/{b.get('queues_max')}",
                 f"{b.get('growth_second_half')}",
+                f"{s['seen']['notified']}/{s['tickets']}",
                 "yes" if s["sustained"] else "no",
             ]
         )
@@ -193,7 +202,7 @@ def _ratio_rows(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
                 f"{s['rate']:g}",
                 f"{http['p50_ms']:.1f}/{http['p99_ms']:.1f} ms",
                 f"{amqp['p50_ms']:.1f}/{amqp['p99_ms']:.1f} ms",
-                *(f"{f[n]['ratio_p50']:.1f}/{f[n]['ratio_p99']:.1f}" for n in ("create_http", *SHOWN)),
+                *(_pair(f[n]["ratio_p50"], f[n]["ratio_p99"], "{:.1f}") for n in ("create_http", *SHOWN)),
             ]
         )
     return head, rows
