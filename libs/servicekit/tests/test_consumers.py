@@ -131,3 +131,41 @@ async def test_an_unreadable_message_is_dead_lettered_at_once(kit_sessions, amqp
     finally:
         await broker.stop()
         await publisher.close()
+
+
+async def test_one_queue_s_deliveries_are_handled_concurrently_up_to_the_prefetch(
+    kit_sessions, amqp_url, amqp_namespace
+):
+    """FastStream hands each delivery of a queue to its own task (aiormq), so a queue is consumed `prefetch` at a
+    time, never one by one and never more: the reason consumers may not rely on delivery order."""
+    consumers = EventConsumers("probe-concurrent")
+    in_flight, peak, handled = 0, 0, []
+    all_in = asyncio.Event()
+
+    @consumers.on(EventType.TICKET_CREATED)
+    async def hold(session, envelope, payload):
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        if in_flight >= 8:
+            all_in.set()
+        try:
+            await asyncio.wait_for(all_in.wait(), 2)
+        except TimeoutError:
+            pass  # fewer in flight than the prefetch: the assertion on `peak` says so
+        in_flight -= 1
+        handled.append(envelope.event_id)
+
+    broker, publisher = await start_consumers(consumers, amqp_url, amqp_namespace, kit_sessions)  # prefetch 8
+    try:
+        for _ in range(12):
+            await publisher.publish_envelope(ticket_created().model_dump(mode="json"))
+
+        async def all_handled() -> bool:
+            return len(handled) == 12
+
+        await wait_until(all_handled, timeout=60)
+        assert peak == 8
+    finally:
+        await broker.stop()
+        await publisher.close()

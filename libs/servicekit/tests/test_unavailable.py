@@ -1,7 +1,10 @@
 """While a service's database is unreachable, requests get 503 problem+json with Retry-After, never 500."""
 
 import logging
+import secrets
 
+import asyncpg
+import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
@@ -53,3 +56,22 @@ def test_a_deadlock_or_serialization_failure_counts_as_infrastructure_and_a_bug_
     assert infrastructure_failure(ConnectionRefusedError()) is not None
     assert infrastructure_failure(PgError("23505")) is None
     assert infrastructure_failure(KeyError("x")) is None
+
+
+async def test_a_server_out_of_connection_slots_counts_as_infrastructure(database_factory, pg_admin_url):
+    """PostgreSQL refusing a connection for want of slots (SQLSTATE 53300, "sorry, too many clients already" when
+    max_connections is reached) is an outage to wait out: consumers must not dead-letter healthy events over it."""
+    role = f"no_slots_{secrets.token_hex(3)}"
+    admin = await asyncpg.connect(pg_admin_url)
+    await admin.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0")  # the same refusal, for one role only
+    engine = make_engine(make_url(await database_factory("no_slots")).set(username=role).render_as_string(False), 1)
+    try:
+        with pytest.raises(Exception) as refused:
+            async with engine.connect() as conn:
+                await conn.scalar(text("SELECT 1"))
+        assert "too many connections" in str(refused.value)
+        assert infrastructure_failure(refused.value) == "database unavailable"
+    finally:
+        await engine.dispose()
+        await admin.execute(f"DROP ROLE {role}")
+        await admin.close()

@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncpg
 from sqlalchemy import exc as sa_exc
 
-# SQLSTATE classes/codes that mean "try again": serialization failure, deadlock, and the server going away.
-RETRYABLE_SQLSTATES = {"40001", "40P01", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"}
+# SQLSTATE classes/codes that mean "try again": serialization failure, deadlock, the server going away, and the
+# server out of connection slots (53300: max_connections reached, or a role's connection limit).
+RETRYABLE_SQLSTATES = {
+    "40001", "40P01", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004", "53300",
+}  # fmt: skip
 
 
 def _sqlstate(error: BaseException | None) -> str | None:
