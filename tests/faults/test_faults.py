@@ -1,0 +1,258 @@
+"""Under a steady stream of new tickets: restart RabbitMQ, kill -9 and restart each service in turn, restart
+PostgreSQL, and deliver copies of published events again, out of order. After each fault the whole platform must
+reconcile (reconcile.py) within RECOVERY_BOUND seconds of the fault ending; the time it took is printed per fault.
+
+Knobs (environment): HELPDESK_FAULTS_RATE (tickets a second, default 8), HELPDESK_FAULTS_LEAD (seconds of load
+before each fault, default 6), HELPDESK_FAULTS_DOWN (seconds a killed service or a stopped server stays down,
+default 3), HELPDESK_FAULTS_CAPACITY (tickets each of the two L1 agents takes before the rest queue, default 500).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from helpdesk_contracts.topology import CONSUMES
+from helpdesk_servicekit.broker import AmqpPublisher, Topology
+from helpdesk_servicekit.devtoken import mint
+from helpdesk_servicekit.testing.helpers import Mailbox, a_merchant, eventually
+from helpdesk_servicekit.testing.plugin import TEST_JWT_SECRET
+
+from ..integration.journey import Api, Journey, Targets
+from .conftest import Processes
+from .infra import SERVICES, PrivatePostgres, PrivateRabbit
+from .load import Creator
+from .reconcile import Reconciler, Report
+
+RATE = float(os.environ.get("HELPDESK_FAULTS_RATE", "8"))
+LEAD = float(os.environ.get("HELPDESK_FAULTS_LEAD", "6"))
+DOWN = float(os.environ.get("HELPDESK_FAULTS_DOWN", "3"))
+CAPACITY = int(os.environ.get("HELPDESK_FAULTS_CAPACITY", "500"))
+# Bounds "eventually": recovery normally takes seconds; this only stops a run that would never reconcile.
+RECOVERY_BOUND = 120.0
+CONSUMED = re.compile(r"^helpdesk_events_consumed_total\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+]+)$", re.M)
+
+
+@dataclass
+class Outcome:
+    fault: str
+    fault_seconds: float
+    recovery_seconds: float
+    tickets: int
+    report: Report
+
+
+async def recovered(reconciler: Reconciler, creator: Creator, since: float) -> tuple[float, Report]:
+    """Wait for every create in flight, then until everything reconciles; seconds since `since` and the report."""
+    await creator.pause()
+    ids = set(creator.stats.created.values())
+    report = Report(problems=["not checked yet"])
+    while time.monotonic() - since < RECOVERY_BOUND:
+        try:
+            report = await reconciler.check(ids)
+        except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+            report = Report(problems=[f"could not read yet: {type(error).__name__}: {error}"])
+        if not report.problems:
+            return time.monotonic() - since, report
+        await asyncio.sleep(1.0)
+    return time.monotonic() - since, report
+
+
+async def duplicates_consumed(processes: Processes) -> int:
+    """Deliveries every service's consumers recognised as already applied (their /metrics, since they started)."""
+    total = 0
+    async with httpx.AsyncClient(timeout=5) as client:
+        for service in SERVICES:
+            text = (await client.get(f"{processes.url(service)}/metrics")).text
+            for found in CONSUMED.finditer(text):
+                if 'outcome="duplicate"' in found["labels"]:
+                    total += int(float(found["value"]))
+    return total
+
+
+async def redeliver_out_of_order(postgres: PrivatePostgres, amqp_url: str, merchant: str, per_producer: int) -> int:
+    """Publish again, straight to the exchange with their own message ids, the latest `per_producer` events of
+    each producer, each twice and newest first (so a ticket's later facts arrive before its earlier ones);
+    returns how many deliveries that makes for the consumers."""
+    envelopes: list[dict[str, Any]] = []
+    for producer in ("tickets", "routing", "sla"):
+        conn = await asyncpg.connect(postgres.dsn(f"helpdesk_{producer}"))
+        try:
+            rows = await conn.fetch(
+                "SELECT envelope::text AS e FROM outbox WHERE merchant_id = $1 AND published_at IS NOT NULL"
+                " ORDER BY id DESC LIMIT $2",
+                merchant,
+                per_producer,
+            )
+        finally:
+            await conn.close()
+        envelopes += [json.loads(r["e"]) for r in rows]
+    copies = [*envelopes, *random.Random(7).sample(envelopes, len(envelopes))]
+    publisher = AmqpPublisher(amqp_url, Topology(""))
+    try:
+        for envelope in copies:
+            await publisher.publish_envelope(envelope)
+    finally:
+        await publisher.close()
+    consumers = {t: sum(t in events for events in CONSUMES.values()) for t in {e["event_type"] for e in envelopes}}
+    return sum(consumers[e["event_type"]] for e in copies)
+
+
+@pytest.mark.timeout(1200)
+async def test_every_fault_recovers_with_nothing_lost_and_nothing_applied_twice(
+    processes: Processes,
+    private_postgres: PrivatePostgres,
+    private_rabbit: PrivateRabbit,
+    mail: tuple[str, Mailbox],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    merchant = a_merchant()
+    clients = {s: httpx.AsyncClient(base_url=processes.url(s), timeout=15) for s in SERVICES}
+    api = Api(
+        **clients, mint=lambda sub, m, role, claims: mint(TEST_JWT_SECRET, sub=sub, merchant_id=m, role=role, **claims)
+    )
+    journey = Journey(api, merchant, targets=Targets(first_response=3600, resolution=86400))
+    for step in (
+        journey.seed_calendar,
+        journey.seed_policy,
+        journey.seed_groups,
+        journey.seed_agents,
+        journey.seed_rules,
+    ):
+        await step()
+    for key in ("l1a", "l1b"):  # the L1 agents take CAPACITY tickets each; beyond that, tickets queue
+        person = journey.agents[key]
+        answer = await clients["routing"].put(
+            f"/v1/agents/{person.user_id}",
+            headers=journey.manager.headers,
+            json={
+                "name": person.name,
+                "email": person.email,
+                "locale": "en",
+                "tier": 1,
+                "group_ids": [journey.groups[1]],
+                "max_concurrent_tickets": CAPACITY,
+                "status": "online",
+            },
+        )
+        assert answer.status_code == 200, answer.text
+    customers = [
+        {
+            "Authorization": "Bearer "
+            + mint(
+                TEST_JWT_SECRET,
+                sub=f"cust-{n}",
+                merchant_id=merchant,
+                role="customer",
+                email=f"cust-{n}@{merchant}.example.com",
+                name=f"Customer {n}",
+            )
+        }
+        for n in range(25)
+    ]
+    creator = Creator(clients["tickets"], lambda n: customers[n % len(customers)], rate=RATE)
+    reconciler = Reconciler(private_postgres.url, private_rabbit.url, merchant, mail[1])
+
+    def restart_service(name: str) -> Callable[[], None]:
+        def fault() -> None:
+            service = processes.services[name]
+            service.kill9()
+            time.sleep(DOWN)
+            service.start()
+            service.wait_ready()
+
+        return fault
+
+    def restart_rabbit() -> None:
+        private_rabbit.stop()
+        time.sleep(DOWN)
+        private_rabbit.start()
+
+    def restart_postgres() -> None:
+        private_postgres.stop()
+        time.sleep(DOWN)
+        private_postgres.start()
+
+    injected = {"deliveries": 0, "before": 0}
+
+    async def redeliver() -> None:
+        injected["before"] = await duplicates_consumed(processes)
+        injected["deliveries"] = await redeliver_out_of_order(private_postgres, private_rabbit.url, merchant, 300)
+
+    def blocking(fault: Callable[[], None]) -> Callable[[], Awaitable[None]]:
+        return lambda: asyncio.to_thread(fault)  # the load goes on while the fault runs
+
+    async def no_fault() -> None:
+        await asyncio.sleep(DOWN)
+
+    faults: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+        ("none (baseline)", no_fault),
+        ("RabbitMQ restart", blocking(restart_rabbit)),
+        *[(f"kill -9 {name} + restart", blocking(restart_service(name))) for name in SERVICES],
+        ("PostgreSQL restart", blocking(restart_postgres)),
+        ("duplicate + reordered deliveries", redeliver),
+    ]
+    outcomes: list[Outcome] = []
+    try:
+        for name, inject in faults:
+            creator.start()
+            await asyncio.sleep(LEAD)
+            began = time.monotonic()
+            await inject()
+            ended = time.monotonic()
+            seconds, report = await recovered(reconciler, creator, ended)
+            if name.startswith("duplicate"):
+                wanted = injected["before"] + injected["deliveries"]
+
+                async def all_seen(wanted: int = wanted) -> bool:
+                    return await duplicates_consumed(processes) >= wanted
+
+                with contextlib.suppress(AssertionError):  # the count below says what was missing
+                    await eventually(all_seen, timeout=RECOVERY_BOUND, interval=0.5)
+                seen = await duplicates_consumed(processes) - injected["before"]
+                report.figures["redelivered copies"] = injected["deliveries"]
+                report.figures["recognised as duplicates"] = seen
+                report.expect(
+                    seen >= injected["deliveries"],
+                    f"only {seen} of {injected['deliveries']} redeliveries were recognised as duplicates",
+                )
+                seconds = time.monotonic() - ended
+            outcomes.append(Outcome(name, ended - began, seconds, len(creator.stats.created), report))
+            assert not report.problems, f"after {name}: not reconciled within {RECOVERY_BOUND:g}s:\n" + "\n".join(
+                report.problems[:20]
+            )
+    finally:
+        await creator.pause()
+        for client in clients.values():
+            await client.aclose()
+        with capsys.disabled():
+            print_outcomes(outcomes, creator)
+    assert not creator.stats.refused, f"creates refused outright: {creator.stats.refused[:5]}"
+    assert creator.stats.retried_creates > 0, "no create was ever retried: the faults never reached a client"
+
+
+def print_outcomes(outcomes: list[Outcome], creator: Creator) -> None:
+    print(f"\n\nfault injection: {RATE:g} tickets/s, {LEAD:g}s of load before each fault, down {DOWN:g}s")
+    print(f"{'fault':36} {'fault s':>8} {'recovery s':>11} {'tickets':>8}")
+    for o in outcomes:
+        print(f"{o.fault:36} {o.fault_seconds:8.1f} {o.recovery_seconds:11.1f} {o.tickets:8d}")
+    if outcomes:
+        print("reconciled at the end:", ", ".join(f"{k} {v}" for k, v in outcomes[-1].report.figures.items()))
+    stats = creator.stats
+    print(
+        f"client side: {len(stats.created)} tickets created; {stats.retried_creates} creates retried with their "
+        f"Idempotency-Key ({stats.retried_requests} failed attempts: {stats.failures}); "
+        f"{len(stats.refused)} refused"
+    )
