@@ -1,7 +1,7 @@
 """Fault injection under load: the suite's own PostgreSQL and RabbitMQ, the six services as real processes.
 
 These tests restart servers and kill processes for minutes, so they run only when asked for: with `-m faults`
-(as `make test-faults` does) or with HELPDESK_FAULTS=1. Otherwise they are deselected, so `make test` never
+(as `make test-faults` does) or with HELPDESK_TEST_FAULTS=1. Otherwise they are deselected, so `make test` never
 starts them.
 """
 
@@ -24,11 +24,13 @@ HERE = Path(__file__).resolve().parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "faults: fault injection under load (only with -m faults or HELPDESK_FAULTS=1)")
+    config.addinivalue_line(
+        "markers", "faults: fault injection under load (only with -m faults or HELPDESK_TEST_FAULTS=1)"
+    )
 
 
 def _asked_for(config: pytest.Config) -> bool:
-    return os.environ.get("HELPDESK_FAULTS") == "1" or "faults" in (config.getoption("markexpr", "") or "")
+    return os.environ.get("HELPDESK_TEST_FAULTS") == "1" or "faults" in (config.getoption("markexpr", "") or "")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

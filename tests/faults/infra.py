@@ -26,8 +26,8 @@ import httpx
 
 from helpdesk_servicekit.testing.plugin import TEST_JWT_SECRET
 
-PG_BIN = Path(os.environ.get("HELPDESK_FAULTS_PG_BIN", "/usr/lib/postgresql/15/bin"))
-RABBIT_SBIN = Path(os.environ.get("HELPDESK_FAULTS_RABBIT_SBIN", "/usr/lib/rabbitmq/bin"))
+PG_BIN = Path(os.environ.get("HELPDESK_TEST_FAULTS_PG_BIN", "/usr/lib/postgresql/15/bin"))
+RABBIT_SBIN = Path(os.environ.get("HELPDESK_TEST_FAULTS_RABBIT_SBIN", "/usr/lib/rabbitmq/bin"))
 BIN = Path(sysconfig.get_path("scripts"))
 SERVICES = ("tickets", "sla", "routing", "knowledge", "feedback", "notify")
 
@@ -113,7 +113,8 @@ class PrivatePostgres:
         self._ctl("start")
 
     def stop(self) -> None:
-        self._ctl("-m", "fast", "stop")
+        """Immediate mode: every backend is killed without a checkpoint, as in a crash (recovery runs at start)."""
+        self._ctl("-m", "immediate", "stop")
 
     def remove(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):

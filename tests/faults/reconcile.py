@@ -48,7 +48,9 @@ class Reconciler:
         self.merchant_id = merchant_id
         self.mailbox = mailbox
         self.topology = Topology("")
-        self.unrouted: Counter[str] = Counter()
+        self.unrouted: Counter[str] = Counter()  # distinct events by type
+        self.unrouted_ids: set[str | None] = set()
+        self.unrouted_copies = 0
 
     async def _fetch(self, service: str, query: str, *args: object) -> list[asyncpg.Record]:
         conn = await asyncpg.connect(f"{self.pg_dsn}helpdesk_{service}", timeout=5)
@@ -84,7 +86,10 @@ class Reconciler:
         channel = await connection.channel()
         queue = await channel.declare_queue(self.topology.unrouted_exchange, passive=True)
         while (message := await queue.get(no_ack=False, fail=False, timeout=5)) is not None:
-            self.unrouted[message.routing_key or "?"] += 1
+            self.unrouted_copies += 1
+            if message.message_id not in self.unrouted_ids:  # a relay may publish an event again (at-least-once)
+                self.unrouted_ids.add(message.message_id)
+                self.unrouted[message.routing_key or "?"] += 1
             await message.ack()
         await channel.close()
 
@@ -186,6 +191,19 @@ class Reconciler:
         report.figures["assigned"] = len(assigned)
         report.figures["queued"] = sum(1 for t in tickets if t in routed and routed[t]["queued_at"] is not None)
 
+        # knowledge: one suggestion per ticket (its only output), however often ticket.created reached it.
+        suggested = Counter(
+            r["ticket"]
+            for r in await self._fetch(
+                "knowledge",
+                "SELECT envelope->'payload'->>'ticket_id' AS ticket FROM outbox"
+                " WHERE merchant_id = $1 AND event_type = 'knowledge.articles_suggested'",
+                m,
+            )
+        )
+        odd = [t for t in tickets if suggested[t] != 1]
+        report.expect(not odd, f"knowledge: {len(odd)} tickets without exactly one suggestion: {_sample(odd)}")
+
         # sla: both clocks of every ticket (one row per metric and run: the key allows no second).
         clocks: defaultdict[str, set[str]] = defaultdict(set)
         for r in await self._fetch("sla", "SELECT ticket_id, metric FROM sla_clocks WHERE merchant_id = $1", m):
@@ -242,6 +260,7 @@ class Reconciler:
             {r["id"] for r in notes} <= set(received), "mail: an 'assigned' email did not reach the mail server"
         )
         report.figures |= {f"unrouted {kind} (no consumer)": n for kind, n in sorted(self.unrouted.items())}
+        report.figures["unrouted copies published again"] = self.unrouted_copies - len(self.unrouted_ids)
         report.figures["emails"] = len(received)
         report.figures["emails resent (same Message-ID)"] = sum(received.values()) - len(received)
         return report
