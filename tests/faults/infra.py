@@ -85,10 +85,9 @@ class PrivatePostgres:
         )
 
     def _ctl(self, *args: str) -> None:
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off"
-            " -c synchronous_commit=off"
-        )
+        # fsync=off survives a crash of PostgreSQL (the OS keeps the writes); synchronous_commit=off would not: a
+        # crash-restart then loses commits already acknowledged, and with them events whose delivery was acked.
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off"
         subprocess.run(
             _as_postgres(
                 [

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import aio_pika
@@ -34,8 +35,8 @@ class Report:
             self.problems.append(problem)
 
 
-def _sample(items: object, n: int = 3) -> str:
-    values = sorted(map(str, items))  # type: ignore[call-overload]
+def _sample(items: Iterable[object], n: int = 3) -> str:
+    values = sorted(map(str, items))
     return ", ".join(values[:n]) + (f" … ({len(values)})" if len(values) > n else "")
 
 
@@ -148,7 +149,7 @@ class Reconciler:
             report.expect(
                 not expected - set(applied),
                 f"{consumer}: {len(expected - set(applied))} published "
-                f"events never applied, e.g. {_sample(expected - set(applied))}",
+                f"events never applied, e.g. {_sample(f'{e} ({published[e]})' for e in expected - set(applied))}",
             )
             report.expect(
                 not set(applied) - expected,
