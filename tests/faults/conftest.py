@@ -18,7 +18,16 @@ import pytest
 
 from helpdesk_servicekit.testing.helpers import Mailbox, smtp_server
 
-from .infra import SERVICES, PrivatePostgres, PrivateRabbit, ServiceProcess, declare_topology, service_env
+from .infra import (
+    PG_BIN,
+    RABBIT_SBIN,
+    SERVICES,
+    PrivatePostgres,
+    PrivateRabbit,
+    ServiceProcess,
+    declare_topology,
+    service_env,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,9 +51,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in ours]
 
 
+def _require(path: Path, variable: str) -> None:
+    if not path.exists():
+        pytest.fail(f"{path} not found: the fault suite starts its own servers; set {variable} to its directory")
+
+
 @pytest.fixture(scope="session")
 def private_postgres() -> Iterator[PrivatePostgres]:
     """A PostgreSQL server of the suite's own (never the shared one): restarting it disturbs nobody else."""
+    _require(PG_BIN / "initdb", "HELPDESK_TEST_FAULTS_PG_BIN")
     server = PrivatePostgres(Path(tempfile.mkdtemp(prefix="helpdesk-faults-pg-")))
     try:
         server.init()
@@ -57,6 +72,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 @pytest.fixture(scope="session")
 def private_rabbit() -> Iterator[PrivateRabbit]:
     """A RabbitMQ node of the suite's own; its queues go with it when it is removed."""
+    _require(RABBIT_SBIN / "rabbitmq-server", "HELPDESK_TEST_FAULTS_RABBIT_SBIN")
     node = PrivateRabbit(Path(tempfile.mkdtemp(prefix="helpdesk-faults-rmq-")))
     try:
         node.init()

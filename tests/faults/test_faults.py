@@ -3,11 +3,11 @@ PostgreSQL, and deliver copies of published events again, out of order. After ea
 reconcile (reconcile.py) within RECOVERY_BOUND seconds of the fault ending; the time it took is printed per fault.
 
 Knobs (environment; the test plugin clears other HELPDESK_* variables):
-  HELPDESK_TEST_FAULTS_RATE      tickets created a second (default 12)
+  HELPDESK_TEST_FAULTS_RATE      tickets created a second (default 10)
   HELPDESK_TEST_FAULTS_LEAD      seconds of load before each fault (default 8)
   HELPDESK_TEST_FAULTS_DOWN      seconds a killed service or a stopped server stays down (default 3)
   HELPDESK_TEST_FAULTS_CAPACITY  tickets each of the two L1 agents takes before the rest queue (default 800)
-  HELPDESK_TEST_FAULTS_RECOVERY_BOUND  seconds from a fault's end by which all must reconcile (default 120)
+  HELPDESK_TEST_FAULTS_RECOVERY_BOUND  seconds from a fault's end by which all must reconcile (default 180)
 """
 
 from __future__ import annotations
@@ -39,12 +39,13 @@ from .infra import SERVICES, PrivatePostgres, PrivateRabbit
 from .load import Creator
 from .reconcile import Reconciler, Report
 
-RATE = float(os.environ.get("HELPDESK_TEST_FAULTS_RATE", "12"))
+RATE = float(os.environ.get("HELPDESK_TEST_FAULTS_RATE", "10"))
 LEAD = float(os.environ.get("HELPDESK_TEST_FAULTS_LEAD", "8"))
 DOWN = float(os.environ.get("HELPDESK_TEST_FAULTS_DOWN", "3"))
 CAPACITY = int(os.environ.get("HELPDESK_TEST_FAULTS_CAPACITY", "800"))
-# Bounds "eventually": recovery normally takes seconds; this only stops a run that would never reconcile.
-RECOVERY_BOUND = float(os.environ.get("HELPDESK_TEST_FAULTS_RECOVERY_BOUND", "120"))
+# Bounds "eventually", never asserts speed: recovery takes seconds on a quiet machine and reached ~100 s on a
+# 2-core machine shared with other test runs; this only stops a run that would never reconcile.
+RECOVERY_BOUND = float(os.environ.get("HELPDESK_TEST_FAULTS_RECOVERY_BOUND", "180"))
 CONSUMED = re.compile(r"^helpdesk_events_consumed_total\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+]+)$", re.M)
 
 
