@@ -17,12 +17,13 @@ ROLE ?= agent
 MERCHANT ?= m1
 SUB ?= u1
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 # mypy names modules from these roots; without them imports between packages go unchecked.
 MYPY_ROOTS := libs/contracts/src libs/servicekit/src $(wildcard services/*/src)
 COMPOSE := docker compose -f deploy/compose.yaml
 
-.PHONY: help ensure-uv sync up down test check token contracts bench demo infra infra-down image deploy-check dead-letters
+.PHONY: help ensure-uv sync up down test test-faults check token contracts bench bench-all demo infra infra-down image deploy-check dead-letters
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,6 +51,9 @@ test: sync ## run every test (real broker and databases: HELPDESK_TEST_*, else t
 	@# Tests that need the servers to themselves, in a session of their own (exit 5: none selected by PYTEST_ARGS).
 	$(RUN) pytest -m isolated $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
+test-faults: sync ## restart RabbitMQ and PostgreSQL (private instances), kill -9 each service under load; prints recovery per fault
+	$(RUN) pytest tests/faults -m faults $(PYTEST_ARGS)
+
 check: sync ## lint (ruff) and type-check (mypy)
 	$(RUN) ruff check libs services tests bench deploy
 	MYPYPATH=$(subst $() ,:,$(strip $(MYPY_ROOTS))) $(RUN) mypy $(MYPY_ROOTS)
@@ -61,8 +65,11 @@ contracts: | .venv ## write libs/contracts/schemas/*.json
 	$(RUN) python -m helpdesk_contracts.schemas
 	$(RUN) python -m helpdesk_contracts.catalogue
 
-bench: | .venv $(DEV_SECRET) ## run every bench/*.py and print its figures
-	@shopt -s nullglob; scripts=(bench/*.py); \
+bench: | .venv $(DEV_SECRET) ## end to end: the whole system at 10/50/100/200 tickets/s beside bare baselines (bench/results/e2e.*)
+	$(DEV_ENV) $(RUN) python bench/e2e.py $(BENCH_ARGS)
+
+bench-all: | .venv $(DEV_SECRET) ## run every bench/*.py (not the _helpers) and print its figures
+	@shopt -s nullglob; scripts=(bench/[!_]*.py); \
 	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks in bench/"; exit 0; fi; \
 	for f in "$${scripts[@]}"; do echo "== $$f"; $(DEV_ENV) $(RUN) python "$$f"; done
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from helpdesk_servicekit.failures import infrastructure_failure
@@ -104,6 +106,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         }
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
 
+    # Handlers keyed by Exception run in Starlette's ServerErrorMiddleware, which re-raises after answering (uvicorn
+    # then logs a traceback for every 503); the classes infrastructure failures come as are handled one layer in.
+    @app.exception_handler(sa_exc.DBAPIError)
+    @app.exception_handler(sa_exc.TimeoutError)
+    @app.exception_handler(asyncpg.PostgresError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    @app.exception_handler(OSError)
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
         if reason := infrastructure_failure(exc):

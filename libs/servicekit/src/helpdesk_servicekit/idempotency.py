@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -47,10 +47,21 @@ class StoredResponse:
     """A use case's outcome as the client sees it: replayed byte for byte when the key comes again."""
 
     status_code: int
-    body: dict[str, Any]
+    body: dict[str, Any] = field(default_factory=dict)
+    # The body already serialized, for a path that never stores it (no Idempotency-Key): spares a dump and a parse.
+    content: bytes | None = None
 
     def response(self) -> JSONResponse:
+        if self.content is not None:
+            return _RenderedJson(self.content, status_code=self.status_code)
         return JSONResponse(self.body, status_code=self.status_code)
+
+
+class _RenderedJson(JSONResponse):
+    """A JSON response whose body is already serialized."""
+
+    def render(self, content: Any) -> bytes:
+        return content  # type: ignore[no-any-return]
 
 
 def fingerprint(*parts: Any) -> str:

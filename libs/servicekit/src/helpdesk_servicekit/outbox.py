@@ -10,6 +10,7 @@ after it stay published and the refused one follows on a retry (consumers never 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -254,6 +255,9 @@ class OutboxRelay:
         many partitions the rows spread over. Raises PublishFailed when the broker refused or did not confirm a
         row (after recording the outcomes).
         """
+        # One connection check up front: with the broker away, no partition is locked and no row tries its own
+        # connection (one refused connect per row, at the creation rate, was a log storm during an outage).
+        await self.publisher.ensure_connected()
         pending = sorted(p for p, ids in self._unmarked.items() if ids)
         async with self.engine.connect() as conn:
             locked = [
@@ -379,7 +383,10 @@ class OutboxRelay:
             except Exception as exc:  # broker or database down: back off, keep every row
                 backoff = min(self.max_backoff, max(0.2, backoff * 2))
                 log.warning("outbox relay paused %.1fs: %s", backoff, exc)
-                await self.waker.sleep(stop, backoff)
+                # Only `stop` ends a pause: new commits keep waking the waker, and retrying at their rate would
+                # hammer a broker or database that is away.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)
                 continue
             await self.waker.sleep(stop, self.poll_seconds)
             if self.waker.woken:

@@ -72,6 +72,43 @@ def _customer_of(principal: Principal, data: TicketCreate) -> tuple[str, dict[st
     return data.customer_id, {name: getattr(data, name) for name in IDENTITY_FIELDS}
 
 
+def _iso(instant: datetime) -> str:
+    """An aware datetime as pydantic writes it in JSON mode (UTC as Z, another offset kept)."""
+    return instant.isoformat().replace("+00:00", "Z")
+
+
+def created_payload(ticket: Ticket, actor: Actor) -> dict[str, Any]:
+    """`TicketCreated(ticket=snapshot(ticket), ...)` dumped in JSON mode, built as a dict: the models cost ~60 us on
+    the hottest write (a test holds the two equal)."""
+    return {
+        "ticket": {
+            "ticket_id": str(ticket.id),
+            "number": ticket.number,
+            "customer_id": ticket.customer_id,
+            "subject": ticket.subject,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "category_id": None if ticket.category_id is None else str(ticket.category_id),
+            "tags": list(ticket.tags),
+            "assignee_id": ticket.assignee_id,
+            "escalation_level": ticket.escalation_level,
+            "order_id": ticket.order_id,
+            "product_id": ticket.product_id,
+            "created_at": _iso(ticket.created_at),
+            "ticket_version": ticket.version,
+            "customer_email": ticket.customer_email,
+            "customer_name": ticket.customer_name,
+            "sla_state": ticket.sla_state,
+            "sla_due_at": None if ticket.sla_due_at is None else _iso(ticket.sla_due_at),
+            "description": ticket.description,
+            "locale": ticket.locale,
+        },
+        "actor_id": actor.id,
+        "actor_role": None if actor.role is None else actor.role.value,
+        "channel": "api",
+    }
+
+
 async def create_ticket(
     sessions: Sessions, principal: Principal, data: TicketCreate, idempotency_key: str | None = None
 ) -> StoredResponse:
@@ -99,7 +136,7 @@ async def create_ticket(
     # building a SQLModel instance costs ~270 us here, pydantic inspecting default factories each time.
     ticket = cast(Ticket, SimpleNamespace(**NEW_TICKET_DEFAULTS, **fields, number=0, updated_at=now))
     staged = events.prepare(
-        TicketCreated(ticket=snapshot(ticket), **actor_fields(actor)),
+        (TicketCreated.event_type, created_payload(ticket, actor)),
         merchant_id=principal.merchant_id,
         ordering_key=str(ticket.id),
     )
@@ -112,7 +149,7 @@ async def create_ticket(
     if idempotency_key is None and data.category_id is None:
         ticket.number = await repository.insert_new_ticket_alone(sessions.kw["bind"], **write)
         outbox.written_outside_a_session()
-        return StoredResponse(201, TicketRead.model_validate(ticket).model_dump(mode="json"))
+        return StoredResponse(201, content=TicketRead.model_validate(ticket).model_dump_json().encode())
 
     async def work(session: AsyncSession) -> TicketRead:
         if data.category_id is not None:
