@@ -55,15 +55,17 @@ CHECKS = [
     "missing_required_header",
     "ignored_auth",
 ]
-# Operations that take an id in their path and must answer 2xx at least once in the run: the stateful phase
-# and the resource pool hand them ids that earlier responses returned (if these stop being reached, links broke).
+# Operations that take an id in their path and must answer 2xx at least once in a service's runs: the stateful
+# phase and the resource pool hand them ids that earlier responses returned (if these stop being reached, links
+# broke). Each one's creating operation succeeds often enough with generated data (or a schema example) for the
+# check to be steady; a ticket is not among them: a generated TicketCreate is valid about one time in ten.
 DEEP = {
     "feedback": ["GET /v1/feature-requests/{request_id}"],
     "knowledge": ["GET /v1/articles/{article_id}", "GET /v1/kb/categories/{category_id}"],
     "notify": [],  # notifications come from events only: nothing to create through the API
     "routing": ["GET /v1/groups/{group_id}", "GET /v1/agents/{agent_id}"],
     "sla": ["GET /v1/sla/policies/{policy_id}"],
-    "tickets": ["GET /v1/tickets/{ticket_id}", "GET /v1/categories/{category_id}"],
+    "tickets": ["GET /v1/categories/{category_id}"],
 }
 
 
@@ -225,7 +227,7 @@ async def test_every_response_is_documented_and_shows_only_the_callers_merchant(
     sys.stderr.write(f"{service}: {len(seeded) + len(calls)} responses over {len(table)} operations\n{report}\n")
     assert not failures, "\n".join(failures)
 
-    reached = {str(call["operation"]) for call in calls if 200 <= int(str(call["status"])) < 300}
+    reached = {str(call["operation"]) for call in seeded + calls if 200 <= int(str(call["status"])) < 300}
     assert not set(DEEP[service]) - reached, f"never answered 2xx (links or the resource pool broke):\n{report}"
     if DEEP[service]:
         assert others_ids, "the other merchant created nothing to hide"
