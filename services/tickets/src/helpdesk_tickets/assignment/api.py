@@ -22,7 +22,7 @@ async def assign(
     return await service.assign(sessions, principal, ticket_id, data.agent_id)
 
 
-@router.delete("/{ticket_id}/assignment", response_model=TicketRead)
+@router.delete("/{ticket_id}/assignment", response_model=TicketRead, responses=problems(403, 409))
 async def unassign(ticket_id: uuid.UUID, principal: StaffPrincipal, sessions: SessionsDep) -> TicketRead:
     """Managers unassign anyone; agents release their own tickets."""
     return await service.assign(sessions, principal, ticket_id, None)
