@@ -14,6 +14,7 @@ from helpdesk_feedback.settings import FeedbackSettings
 from helpdesk_feedback.survey_settings.api import router as settings_router
 from helpdesk_feedback.tickets.consumers import consumers
 from helpdesk_servicekit.app import ServiceSpec, create_app, run as run_service
+from helpdesk_servicekit.openapi import document_problems
 from helpdesk_servicekit.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -21,7 +22,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def build(settings: ServiceSettings) -> FastAPI:
     # The token routes (`/v1/surveys/{token}`) come after the fixed ones so `settings` and `results` win.
-    return create_app(
+    app = create_app(
         ServiceSpec(
             settings=settings,
             migrations_dir=MIGRATIONS,
@@ -32,6 +33,7 @@ def build(settings: ServiceSettings) -> FastAPI:
             description="CSAT, NPS and CES surveys after resolution, their results, and feature requests with votes.",
         )
     )
+    return document_problems(app)
 
 
 def run() -> None:

@@ -14,13 +14,14 @@ from helpdesk_knowledge.settings import KnowledgeSettings
 from helpdesk_knowledge.suggestions.api import router as suggestions_router
 from helpdesk_knowledge.suggestions.consumers import consumers
 from helpdesk_servicekit.app import ServiceSpec, create_app, run as run_service
+from helpdesk_servicekit.openapi import document_problems
 from helpdesk_servicekit.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def build(settings: ServiceSettings) -> FastAPI:
-    return create_app(
+    app = create_app(
         ServiceSpec(
             settings=settings,
             migrations_dir=MIGRATIONS,
@@ -31,6 +32,7 @@ def build(settings: ServiceSettings) -> FastAPI:
             description="Articles with versions, KB categories, full-text search, feedback, ticket suggestions.",
         )
     )
+    return document_problems(app)
 
 
 def run() -> None:

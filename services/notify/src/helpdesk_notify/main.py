@@ -19,6 +19,7 @@ from helpdesk_notify.live.hub import LiveHub
 from helpdesk_notify.preferences.api import router as preferences_router
 from helpdesk_notify.settings import NotifySettings
 from helpdesk_servicekit.app import ServiceSpec, create_app, run as run_service
+from helpdesk_servicekit.openapi import document_problems
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -59,7 +60,7 @@ def build(settings: NotifySettings) -> FastAPI:
                 context.unregister(engine)
 
     app.router.lifespan_context = lifespan
-    return app
+    return document_problems(app)
 
 
 def run() -> None:

@@ -12,13 +12,14 @@ from helpdesk_routing.directory.api import router as directory_router
 from helpdesk_routing.rules.api import router as rules_router
 from helpdesk_routing.settings import RoutingSettings
 from helpdesk_servicekit.app import ServiceSpec, create_app, run as run_service
+from helpdesk_servicekit.openapi import document_problems
 from helpdesk_servicekit.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def build(settings: ServiceSettings) -> FastAPI:
-    return create_app(
+    app = create_app(
         ServiceSpec(
             settings=settings,
             migrations_dir=MIGRATIONS,
@@ -29,6 +30,7 @@ def build(settings: ServiceSettings) -> FastAPI:
             description="Agents, groups, routing rules, assignment strategies, the waiting queue, agent metrics.",
         )
     )
+    return document_problems(app)
 
 
 def run() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from helpdesk_servicekit.app import Runtime, ServiceSpec, create_app, run as run_service
+from helpdesk_servicekit.openapi import document_problems
 from helpdesk_servicekit.settings import ServiceSettings
 from helpdesk_sla.clocks.api import router as clocks_router
 from helpdesk_sla.clocks.consumers import consumers
@@ -33,7 +34,7 @@ async def run_timers(runtime: Runtime[SlaSettings], stop: asyncio.Event) -> None
 
 
 def build(settings: ServiceSettings) -> FastAPI:
-    return create_app(
+    app = create_app(
         ServiceSpec(
             settings=settings,
             migrations_dir=MIGRATIONS,
@@ -44,6 +45,7 @@ def build(settings: ServiceSettings) -> FastAPI:
             description="SLA policies, business-hours calendars, per-ticket clocks, warnings, breaches, escalation.",
         )
     )
+    return document_problems(app)
 
 
 def run() -> None:

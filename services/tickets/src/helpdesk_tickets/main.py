@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from helpdesk_servicekit.app import ServiceSpec, create_app, run as run_service
+from helpdesk_servicekit.openapi import document_problems
 from helpdesk_servicekit.settings import ServiceSettings
 from helpdesk_tickets.assignment.api import router as assignment_router
 from helpdesk_tickets.attachments.api import router as attachments_router, tickets_router as ticket_attachments_router
@@ -41,7 +42,7 @@ ROUTERS = [
 
 
 def build(settings: ServiceSettings) -> FastAPI:
-    return create_app(
+    app = create_app(
         ServiceSpec(
             settings=settings,
             migrations_dir=MIGRATIONS,
@@ -55,6 +56,8 @@ def build(settings: ServiceSettings) -> FastAPI:
             ),
         )
     )
+    # tickets/api.py declares only its successes: its use cases' own problems are named here.
+    return document_problems(app, extra={"POST /v1/tickets": [403], "POST /v1/tickets/{ticket_id}/status": [409]})
 
 
 def run() -> None:

@@ -24,6 +24,7 @@ from helpdesk_feedback.settings import FeedbackSettings
 from helpdesk_servicekit.auth import CurrentPrincipal, ManagerPrincipal, StaffPrincipal
 from helpdesk_servicekit.deps import SessionsDep, settings_of
 from helpdesk_servicekit.idempotency import IdempotencyKey
+from helpdesk_servicekit.openapi import problems
 from helpdesk_servicekit.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/v1/feature-requests", tags=["feature requests"])
@@ -31,7 +32,7 @@ Settings = Annotated[FeedbackSettings, Depends(settings_of(FeedbackSettings))]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-@router.post("", status_code=201, response_model=FeatureRequestRead)
+@router.post("", status_code=201, response_model=FeatureRequestRead, responses=problems(403))
 async def submit(
     data: FeatureRequestCreate,
     principal: CurrentPrincipal,
@@ -52,7 +53,12 @@ async def list_requests(
     include_merged: Annotated[bool, Query(description="also list duplicates merged into another")] = False,
 ) -> Page[FeatureRequestRead]:
     return await service.list_requests(
-        sessions, principal, sort=sort, status=status, include_merged=include_merged, limit=page.limit,
+        sessions,
+        principal,
+        sort=sort,
+        status=status,
+        include_merged=include_merged,
+        limit=page.limit,
         cursor=page.cursor,
     )
 
@@ -75,21 +81,21 @@ async def unvote(request_id: uuid.UUID, principal: CurrentPrincipal, sessions: S
     return await service.unvote(sessions, principal, request_id)
 
 
-@router.post("/{request_id}/status", response_model=FeatureRequestRead)
+@router.post("/{request_id}/status", response_model=FeatureRequestRead, responses=problems(409))
 async def change_status(
     request_id: uuid.UUID, data: StatusWrite, principal: ManagerPrincipal, sessions: SessionsDep, settings: Settings
 ) -> FeatureRequestRead:
     return await service.change_status(sessions, principal, request_id, data.status, settings.voter_ids_max)
 
 
-@router.post("/{request_id}/merge", response_model=MergeRead)
+@router.post("/{request_id}/merge", response_model=MergeRead, responses=problems(409))
 async def merge(
     request_id: uuid.UUID, data: MergeWrite, principal: ManagerPrincipal, sessions: SessionsDep, settings: Settings
 ) -> MergeRead:
     return await service.merge(sessions, principal, request_id, data.into_id, settings.voter_ids_max)
 
 
-@router.post("/{request_id}/tickets", response_model=FeatureRequestRead)
+@router.post("/{request_id}/tickets", response_model=FeatureRequestRead, responses=problems(409))
 async def link_ticket(
     request_id: uuid.UUID, data: TicketLinkWrite, principal: StaffPrincipal, sessions: SessionsDep
 ) -> FeatureRequestRead:

@@ -16,12 +16,13 @@ from helpdesk_feedback.settings import FeedbackSettings
 from helpdesk_feedback.validation import NO_NUL
 from helpdesk_servicekit.auth import CurrentPrincipal
 from helpdesk_servicekit.deps import SessionsDep, settings_of
+from helpdesk_servicekit.openapi import problems
 
 router = APIRouter(prefix="/v1/surveys", tags=["survey results"])
 Settings = Annotated[FeedbackSettings, Depends(settings_of(FeedbackSettings))]
 
 
-@router.get("/results", response_model=ResultsRead, response_model_by_alias=True)
+@router.get("/results", response_model=ResultsRead, response_model_by_alias=True, responses=problems(403))
 async def survey_results(
     principal: CurrentPrincipal,
     sessions: SessionsDep,

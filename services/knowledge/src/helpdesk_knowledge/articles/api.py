@@ -22,6 +22,7 @@ from helpdesk_knowledge.text import Locale, Tag
 from helpdesk_servicekit.auth import CurrentPrincipal, StaffPrincipal
 from helpdesk_servicekit.deps import SessionsDep
 from helpdesk_servicekit.idempotency import IdempotencyKey, run_once
+from helpdesk_servicekit.openapi import problems
 from helpdesk_servicekit.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
@@ -41,7 +42,7 @@ async def article_filters(
 Filters = Annotated[ArticleFilters, Depends(article_filters)]
 
 
-@router.post("", status_code=201, response_model=ArticleRead)
+@router.post("", status_code=201, response_model=ArticleRead, responses=problems(409))
 async def create_article(
     data: ArticleWrite, principal: StaffPrincipal, sessions: SessionsDep, idempotency_key: IdempotencyKey = None
 ) -> Response:
@@ -65,21 +66,21 @@ async def get_article(article_id: uuid.UUID, principal: CurrentPrincipal, sessio
     return await service.get(sessions, principal, article_id)
 
 
-@router.put("/{article_id}", response_model=ArticleRead)
+@router.put("/{article_id}", response_model=ArticleRead, responses=problems(409))
 async def update_article(
     article_id: uuid.UUID, data: ArticleUpdate, principal: StaffPrincipal, sessions: SessionsDep
 ) -> ArticleRead:
     return await service.update(sessions, principal, article_id, data)
 
 
-@router.post("/{article_id}/status", response_model=ArticleRead)
+@router.post("/{article_id}/status", response_model=ArticleRead, responses=problems(409))
 async def change_status(
     article_id: uuid.UUID, data: StatusChange, principal: StaffPrincipal, sessions: SessionsDep
 ) -> ArticleRead:
     return await service.change_status(sessions, principal, article_id, data.status)
 
 
-@router.post("/{article_id}/publish", response_model=ArticleRead)
+@router.post("/{article_id}/publish", response_model=ArticleRead, responses=problems(409))
 async def publish(article_id: uuid.UUID, principal: StaffPrincipal, sessions: SessionsDep) -> ArticleRead:
     return await service.change_status(sessions, principal, article_id, ArticleStatus.PUBLISHED)
 

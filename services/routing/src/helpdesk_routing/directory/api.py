@@ -19,6 +19,7 @@ from helpdesk_routing.text import NO_NUL
 from helpdesk_servicekit.auth import ManagerPrincipal, StaffPrincipal
 from helpdesk_servicekit.deps import SessionsDep
 from helpdesk_servicekit.idempotency import IdempotencyKey
+from helpdesk_servicekit.openapi import problems
 from helpdesk_servicekit.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["agents and groups"])
@@ -29,7 +30,7 @@ From = Annotated[date | None, Query(alias="from")]
 To = Annotated[date | None, Query(alias="to")]
 
 
-@router.post("/v1/agents", status_code=201, response_model=AgentRead)
+@router.post("/v1/agents", status_code=201, response_model=AgentRead, responses=problems(409))
 async def create_agent(
     data: AgentCreate, principal: ManagerPrincipal, db: SessionsDep, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -49,12 +50,12 @@ async def list_agents(
     )
 
 
-@router.get("/v1/agents/me", response_model=AgentRead)
+@router.get("/v1/agents/me", response_model=AgentRead, responses=problems(404))
 async def my_agent(principal: StaffPrincipal, db: SessionsDep) -> AgentRead:
     return await service.get_agent(db, principal, principal.user_id)
 
 
-@router.put("/v1/agents/me/status", response_model=AgentRead)
+@router.put("/v1/agents/me/status", response_model=AgentRead, responses=problems(404, 409))
 async def set_my_status(data: StatusWrite, principal: StaffPrincipal, db: SessionsDep) -> AgentRead:
     return await service.set_status(db, principal, principal.user_id, data.status)
 
@@ -82,7 +83,7 @@ async def deactivate_agent(agent_id: AgentId, principal: ManagerPrincipal, db: S
     return Response(status_code=204)
 
 
-@router.put("/v1/agents/{agent_id}/status", response_model=AgentRead)
+@router.put("/v1/agents/{agent_id}/status", response_model=AgentRead, responses=problems(409))
 async def set_status(agent_id: AgentId, data: StatusWrite, principal: StaffPrincipal, db: SessionsDep) -> AgentRead:
     service.require_self_or_manager(principal, agent_id)
     return await service.set_status(db, principal, agent_id, data.status)
@@ -95,7 +96,7 @@ async def agent_metrics(
     return await metrics.agent_metrics(db, principal, agent_id, from_, to)
 
 
-@router.post("/v1/groups", status_code=201, response_model=GroupRead)
+@router.post("/v1/groups", status_code=201, response_model=GroupRead, responses=problems(409))
 async def create_group(
     data: GroupWrite, principal: ManagerPrincipal, db: SessionsDep, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -112,14 +113,14 @@ async def get_group(group_id: uuid.UUID, principal: StaffPrincipal, db: Sessions
     return await groups.get_group(db, principal, group_id)
 
 
-@router.put("/v1/groups/{group_id}", response_model=GroupRead)
+@router.put("/v1/groups/{group_id}", response_model=GroupRead, responses=problems(409))
 async def replace_group(
     group_id: uuid.UUID, data: GroupWrite, principal: ManagerPrincipal, db: SessionsDep
 ) -> GroupRead:
     return await groups.replace_group(db, principal, group_id, data)
 
 
-@router.delete("/v1/groups/{group_id}", status_code=204)
+@router.delete("/v1/groups/{group_id}", status_code=204, responses=problems(409))
 async def deactivate_group(group_id: uuid.UUID, principal: ManagerPrincipal, db: SessionsDep) -> Response:
     await groups.deactivate_group(db, principal, group_id)
     return Response(status_code=204)

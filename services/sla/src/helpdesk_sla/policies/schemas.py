@@ -61,6 +61,18 @@ class Holiday(Strict):
 
 
 class CalendarWrite(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Berlin office",
+                    "time_zone": "Europe/Berlin",
+                    "weekly_hours": [{"day": "monday", "start": "09:00:00", "end": "17:00:00"}],
+                }
+            ]
+        },
+    )
     name: Name
     time_zone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     always_open: bool = False
@@ -89,6 +101,14 @@ class EscalationStepWrite(Strict):
 
 
 class PolicyWrite(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"name": "Urgent", "priority": "urgent", "first_response_seconds": 3600, "resolution_seconds": 86400}
+            ]
+        },
+    )
     name: Name
     priority: Priority
     category_id: uuid.UUID | None = None

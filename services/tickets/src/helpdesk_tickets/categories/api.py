@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from helpdesk_servicekit.auth import CurrentPrincipal, ManagerPrincipal
 from helpdesk_servicekit.idempotency import IdempotencyKey, run_once
+from helpdesk_servicekit.openapi import problems
 from helpdesk_tickets.categories import service
 from helpdesk_tickets.categories.schemas import CategoryCreate, CategoryRead, CategoryUpdate
 from helpdesk_tickets.deps import SessionsDep
@@ -14,7 +15,7 @@ from helpdesk_tickets.deps import SessionsDep
 router = APIRouter(prefix="/v1/categories", tags=["categories"])
 
 
-@router.post("", status_code=201, response_model=CategoryRead)
+@router.post("", status_code=201, response_model=CategoryRead, responses=problems(409))
 async def create_category(
     data: CategoryCreate, principal: ManagerPrincipal, sessions: SessionsDep, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -41,7 +42,7 @@ async def get_category(category_id: uuid.UUID, principal: CurrentPrincipal, sess
     return await service.get_category(sessions, principal, category_id)
 
 
-@router.patch("/{category_id}", response_model=CategoryRead)
+@router.patch("/{category_id}", response_model=CategoryRead, responses=problems(409))
 async def update_category(
     category_id: uuid.UUID, data: CategoryUpdate, principal: ManagerPrincipal, sessions: SessionsDep
 ) -> CategoryRead:

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from helpdesk_servicekit.auth import ManagerPrincipal, StaffPrincipal
 from helpdesk_servicekit.idempotency import IdempotencyKey, run_once
+from helpdesk_servicekit.openapi import problems
 from helpdesk_tickets.compensation import service
 from helpdesk_tickets.compensation.schemas import (
     CompensationCreate,
@@ -47,7 +48,9 @@ async def list_compensations(
     return await service.list_compensations(sessions, principal, ticket_id)
 
 
-@router.post("/{ticket_id}/compensations/{compensation_id}/decision", response_model=CompensationRead)
+@router.post(
+    "/{ticket_id}/compensations/{compensation_id}/decision", response_model=CompensationRead, responses=problems(409)
+)
 async def decide(
     ticket_id: uuid.UUID,
     compensation_id: uuid.UUID,

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from helpdesk_servicekit.auth import ManagerPrincipal
 from helpdesk_servicekit.idempotency import IdempotencyKey, run_once
+from helpdesk_servicekit.openapi import problems
 from helpdesk_tickets.deps import SessionsDep
 from helpdesk_tickets.escalation import service
 from helpdesk_tickets.escalation.schemas import EscalationCreate
@@ -15,7 +16,7 @@ from helpdesk_tickets.tickets.schemas import TicketRead
 router = APIRouter(prefix="/v1/tickets", tags=["escalation"])
 
 
-@router.post("/{ticket_id}/escalations", status_code=201, response_model=TicketRead)
+@router.post("/{ticket_id}/escalations", status_code=201, response_model=TicketRead, responses=problems(409))
 async def escalate(
     ticket_id: uuid.UUID,
     data: EscalationCreate,

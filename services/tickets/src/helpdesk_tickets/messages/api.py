@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from helpdesk_servicekit.auth import CurrentPrincipal
 from helpdesk_servicekit.idempotency import IdempotencyKey, run_once
+from helpdesk_servicekit.openapi import problems
 from helpdesk_tickets.deps import SessionsDep, Settings
 from helpdesk_tickets.messages import service
 from helpdesk_tickets.messages.schemas import MessageCreate, MessageRead
@@ -14,7 +15,7 @@ from helpdesk_tickets.messages.schemas import MessageCreate, MessageRead
 router = APIRouter(prefix="/v1/tickets", tags=["messages"])
 
 
-@router.post("/{ticket_id}/messages", status_code=201, response_model=MessageRead)
+@router.post("/{ticket_id}/messages", status_code=201, response_model=MessageRead, responses=problems(403, 409))
 async def add_message(
     ticket_id: uuid.UUID,
     data: MessageCreate,

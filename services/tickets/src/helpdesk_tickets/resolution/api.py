@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from helpdesk_servicekit.auth import CurrentPrincipal
 from helpdesk_servicekit.idempotency import IdempotencyKey, run_once
+from helpdesk_servicekit.openapi import problems
 from helpdesk_tickets.deps import SessionsDep, Settings
 from helpdesk_tickets.resolution import service
 from helpdesk_tickets.resolution.schemas import ResolutionAnswer
@@ -15,7 +16,7 @@ from helpdesk_tickets.tickets.schemas import TicketRead
 router = APIRouter(prefix="/v1/tickets", tags=["resolution"])
 
 
-@router.post("/{ticket_id}/resolution", response_model=TicketRead)
+@router.post("/{ticket_id}/resolution", response_model=TicketRead, responses=problems(403, 409))
 async def answer_resolution(
     ticket_id: uuid.UUID,
     data: ResolutionAnswer,
