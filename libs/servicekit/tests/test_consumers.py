@@ -8,6 +8,7 @@ from sqlalchemy import text
 from helpdesk_contracts import EventType
 from helpdesk_servicekit.broker import AmqpPublisher, Topology
 from helpdesk_servicekit.consumers import EventConsumers
+from helpdesk_servicekit.db import make_engine, make_session_factory
 
 from .factories import ticket_created
 
@@ -134,10 +135,13 @@ async def test_an_unreadable_message_is_dead_lettered_at_once(kit_sessions, amqp
 
 
 async def test_one_queue_s_deliveries_are_handled_concurrently_up_to_the_prefetch(
-    kit_sessions, amqp_url, amqp_namespace
+    kit_engine, amqp_url, amqp_namespace
 ):
     """FastStream hands each delivery of a queue to its own task (aiormq), so a queue is consumed `prefetch` at a
-    time, never one by one and never more: the reason consumers may not rely on delivery order."""
+    time, never one by one and never more: the reason consumers may not rely on delivery order. Each handler
+    holds a connection of the (fixed-size) pool, so the pool bounds it too: here the pool is larger."""
+    engine = make_engine(kit_engine.url.render_as_string(hide_password=False), pool_size=10)
+    kit_sessions = make_session_factory(engine)
     consumers = EventConsumers("probe-concurrent")
     in_flight, peak, handled = 0, 0, []
     all_in = asyncio.Event()
@@ -150,7 +154,7 @@ async def test_one_queue_s_deliveries_are_handled_concurrently_up_to_the_prefetc
         if in_flight >= 8:
             all_in.set()
         try:
-            await asyncio.wait_for(all_in.wait(), 2)
+            await asyncio.wait_for(all_in.wait(), 15)  # generous: a loaded machine delivers slowly
         except TimeoutError:
             pass  # fewer in flight than the prefetch: the assertion on `peak` says so
         in_flight -= 1
@@ -168,4 +172,5 @@ async def test_one_queue_s_deliveries_are_handled_concurrently_up_to_the_prefetc
         assert peak == 8
     finally:
         await broker.stop()
+        await engine.dispose()
         await publisher.close()

@@ -77,6 +77,9 @@ class RefusesOne:
         self.holding = asyncio.Event()
         self.published: list[str] = []
 
+    async def ensure_connected(self) -> None:
+        await self.inner.ensure_connected()
+
     async def publish_envelope(
         self, envelope: dict[str, Any], headers: dict[str, Any] | None = None, **kw: Any
     ) -> None:
