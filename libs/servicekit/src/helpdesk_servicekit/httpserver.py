@@ -11,12 +11,30 @@ otherwise the client gets 408 / 431 and the connection is closed. `uvicorn.run(a
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-HEADERS_TOO_LARGE = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+from helpdesk_servicekit.errors import PROBLEM_JSON, TYPE_BASE
+
+
+def _problem(status: int, reason: str, slug: str, detail: str) -> bytes:
+    """A whole HTTP response carrying a problem+json body, written straight to the socket."""
+    body = json.dumps(
+        {"type": TYPE_BASE + slug, "title": reason, "status": status, "detail": detail}, separators=(",", ":")
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: {PROBLEM_JSON}\r\ncontent-length: {len(body)}\r\n"
+        "connection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+REQUEST_TIMEOUT = _problem(408, "Request Timeout", "request-timeout", "the request's headers took too long")
+HEADERS_TOO_LARGE = _problem(
+    431, "Request Header Fields Too Large", "headers-too-large", "the request's headers are too large"
+)
 
 
 class BoundedHttpProtocol(HttpToolsProtocol):

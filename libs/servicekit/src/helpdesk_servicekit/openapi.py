@@ -3,8 +3,9 @@
 FastAPI declares only a route's success and a 422 shaped like its own validation error; our errors are RFC 9457
 problems (`errors.py`) and come from the kit's dependencies and middleware too. `document_problems(app)` derives
 each operation's error statuses from what the route uses: a bearer token (401), a role (403), path parameters
-(404), parameters or a body (400 for text PostgreSQL refuses, 422), a JSON body (413), and any request (503 when
-the database or broker is away). A route declares what its use case adds with `responses=problems(...)`.
+(404), parameters or a body (400 for text PostgreSQL refuses, 422), a JSON body (413), and any request (408/431
+from the server's bounds on headers, 503 when the database or broker is away). A route declares what its use
+case adds with `responses=problems(...)`.
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ DESCRIPTIONS = {
     404: "not found (another merchant's object is not found either)",
     409: "conflicts with the current state",
     410: "gone",
+    408: "the request's headers took too long to arrive",
     413: "the JSON body is too large",
     422: "one or more fields are invalid",
+    431: "the request's headers are too large",
     503: "the database or broker is unavailable; nothing was changed, retry",
 }
 # FastAPI's own 422 declaration, replaced by the problem one.
@@ -77,7 +80,7 @@ def kit_statuses(route: APIRoute) -> set[int]:
     """The problem statuses the kit itself may answer on this route."""
     dependants = list(_dependants(route.dependant))
     calls = [d.call for d in dependants]
-    statuses = {503}
+    statuses = {408, 431, 503}  # the HTTP server's bounds (httpserver.py) and an outage: any request
     if get_principal in calls:
         statuses.add(401)
     if any(getattr(call, "__qualname__", "").startswith(require_roles.__qualname__ + ".") for call in calls):
