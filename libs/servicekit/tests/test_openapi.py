@@ -39,9 +39,10 @@ def responses_of(app: FastAPI, method: str, path: str) -> dict:
 
 def test_each_operation_declares_the_problems_the_kit_gives_it():
     app = documented_app()
-    assert set(responses_of(app, "get", "/v1/things/{thing_id}")) == {"200", "400", "401", "404", "422", "503", "408", "431"}
-    assert set(responses_of(app, "post", "/v1/things")) == {"201", "400", "401", "403", "409", "413", "422", "503", "408", "431"}
-    assert set(responses_of(app, "get", "/v1/things/public/count")) == {"200", "410", "503", "408", "431"}
+    anywhere = {"408", "431", "503"}  # the server's header bounds and an outage
+    assert set(responses_of(app, "get", "/v1/things/{thing_id}")) == {"200", "400", "401", "404", "422"} | anywhere
+    assert set(responses_of(app, "post", "/v1/things")) == {"201", "400", "401", "403", "409", "413", "422"} | anywhere
+    assert set(responses_of(app, "get", "/v1/things/public/count")) == {"200", "410"} | anywhere
 
 
 def test_every_error_response_is_a_problem_and_fastapis_own_422_shape_is_gone():
