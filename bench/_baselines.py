@@ -16,14 +16,13 @@ import secrets
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import aio_pika
 import asyncpg
 from _load import HttpPool, fixed_rate, percentile
-from _system import ADMIN, AMQP, db_url, free_port
+from _system import ADMIN, AMQP, db_url, free_port, wait_healthy
 
 BENCH_DIR = Path(__file__).resolve().parent
 PAYLOAD = json.dumps(
@@ -51,19 +50,6 @@ class Latencies:
                 "p50_ms": round(self.ms(0.5), 2), "p99_ms": round(self.ms(0.99), 2)}  # fmt: skip
 
 
-def _wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"bare app exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("bare app never became healthy")
-
-
 def _spawn(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, env=os.environ | env, stdout=subprocess.DEVNULL)
 
@@ -78,7 +64,7 @@ async def bare_http(rates: list[float], seconds: float) -> dict[float, Latencies
            "--app-dir", str(BENCH_DIR), "--no-access-log"]  # fmt: skip
     proc = _spawn(cmd, {"BARE_DSN": db_url(name)})
     try:
-        _wait_healthy(port, proc)
+        wait_healthy(port, proc)
         pool = HttpPool(port)
         results = {}
         await _http_step(pool, 20, 2)  # warm-up

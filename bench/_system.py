@@ -13,19 +13,19 @@ import subprocess
 import sys
 import sysconfig
 import time
+import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import asyncpg
 import httpx
 
 from helpdesk_contracts.topology import CONSUMES
 from helpdesk_servicekit.broker import AmqpPublisher, Topology
 from helpdesk_servicekit.devtoken import mint
-from helpdesk_servicekit.topology import declare_all
+from helpdesk_servicekit.topology import declare_all, delete_all
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
@@ -42,6 +42,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Until the server on `port` answers /healthz; exits the bench if it dies or never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server on {port} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server on {port} never became healthy")
 
 
 def db_url(name: str) -> str:
@@ -143,20 +157,7 @@ async def _remove(system: System) -> None:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
-    topology = Topology(system.namespace)
-    queues = [*system.queues(), *(topology.dead_queue(s) for s in CONSUMES), topology.unrouted_exchange]
-    exchanges = [topology.events_exchange, topology.dead_exchange, topology.unrouted_exchange]
-    exchanges.append(system.namespace + LIVE_EXCHANGE)
-    connection = await aio_pika.connect(AMQP)
-    async with connection:
-        for name in queues:
-            channel = await connection.channel()
-            with contextlib.suppress(Exception):
-                await channel.queue_delete(name)
-        for name in exchanges:
-            channel = await connection.channel()
-            with contextlib.suppress(Exception):
-                await channel.exchange_delete(name)
+    await delete_all(AMQP, system.namespace)
 
 
 @dataclass

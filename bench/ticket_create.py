@@ -20,14 +20,12 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import sysconfig
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +35,9 @@ from helpdesk_servicekit.devtoken import mint
 from helpdesk_servicekit.topology import delete_all
 
 BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+from _system import db_url, free_port, wait_healthy  # noqa: E402
+
 RESULTS = BENCH_DIR / "results" / "ticket_create.json"
 ADMIN = os.environ.get("HELPDESK_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP = os.environ.get("HELPDESK_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -71,29 +72,6 @@ def ensure_wrk() -> str:
     print("wrk not found: installing it from Debian's packages")
     subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)
     return shutil.which("wrk") or "wrk"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def db_url(name: str) -> str:
-    return ADMIN.rsplit("/", 1)[0] + f"/{name}"
-
-
-def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server on {port} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"server on {port} never became healthy")
 
 
 def start(cmd: list[str], env: dict[str, str], port: int | None) -> subprocess.Popen[bytes]:
